@@ -1,0 +1,31 @@
+using CommandLine;
+using NativeWan.Cli.Commands;
+
+namespace NativeWan.Cli;
+
+/// <summary>Entry point of the <c>nativewan</c> executable: one CommandLineParser verb per subcommand.</summary>
+public static class Program
+{
+    /// <summary>Verb option types; each has a matching <c>Run</c> in <see cref="Commands"/>.</summary>
+    internal static readonly Type[] Verbs =
+    {
+        typeof(InspectOptions),
+    };
+
+    public static int Main(string[] args)
+    {
+        var parser = new Parser(s => { s.HelpWriter = Console.Error; s.CaseInsensitiveEnumValues = true; });
+        var result = parser.ParseArguments(args, Verbs);
+        try
+        {
+            return result.MapResult(
+                (InspectOptions o) => InspectCommand.Run(o),
+                _ => 2);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}
