@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NativeWan.Inspection;
 using NativeWan.IO;
+using NativeWan.Numerics;
 using NativeWan.IO.SafeTensors;
 
 namespace NativeWan.Tests.Inspection;
@@ -72,13 +73,13 @@ public class CheckpointInspectorTests
             if (t.Name.StartsWith("in.") || t.Name.StartsWith("out.") || t.Name.StartsWith("dbg.") || t.Name.StartsWith("grad.") || t.Name.StartsWith("train.") || t.Name.StartsWith("lora_")) continue;
             if (t.Name == "blocks.0.self_attn.q.weight")
             {
-                w.Add("model.diffusion_model." + t.Name, Numerics.DType.F8_E4M3, t.Shape, new byte[t.ElementCount]);
+                w.Add("model.diffusion_model." + t.Name, DType.F8_E4M3, t.Shape, new byte[t.ElementCount]);
                 w.AddF32("model.diffusion_model.blocks.0.self_attn.q.scale_weight", [0.5f]);
                 continue;
             }
             w.Add("model.diffusion_model." + t.Name, t.DType, t.Shape, src.ReadBytes(t));
         }
-        w.Add("model.diffusion_model.scaled_fp8", Numerics.DType.F8_E4M3, [2], new byte[2]);
+        w.Add("model.diffusion_model.scaled_fp8", DType.F8_E4M3, [2], new byte[2]);
         var path = Path.Combine(Path.GetTempPath(), $"nw-comfy-{Guid.NewGuid():N}.safetensors");
         try
         {
