@@ -22,6 +22,5 @@ public static class TensorFiles
         throw new ModelFileException(path, null, "unknown file type (expected .safetensors, .safetensors.index.json or .pth)");
     }
 
-    static ITensorSource OpenPth(string path, string? stripPrefix) =>
-        throw new ModelFileException(path, null, ".pth reading is not available yet");
+    static ITensorSource OpenPth(string path, string? stripPrefix) => Pth.PthFile.Open(path, stripPrefix);
 }
