@@ -8,7 +8,7 @@ namespace NativeWan.IO.SafeTensors;
 /// <summary>
 /// Builds a safetensors file: tensors are added in memory, then <see cref="Save"/> writes the header (JSON padded
 /// with spaces to a multiple of 8), orders data by descending element size so every tensor is naturally aligned
-/// (8-byte types first), and writes to <c>path.tmp-*</c> before renaming over <paramref name="path"/>, so a crash
+/// (8-byte types first), and writes to <c>path.tmp-*</c> before renaming over the target path, so a crash
 /// never leaves a half-written file under the final name.
 /// </summary>
 public sealed class SafeTensorsWriter
