@@ -21,4 +21,11 @@ public interface ITensorSource : IDisposable
     /// <summary>Copies the raw little-endian bytes of <paramref name="tensor"/> into <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentException">destination is not exactly <see cref="TensorInfo.ByteLength"/> bytes.</exception>
     void ReadBytes(TensorInfo tensor, Span<byte> destination);
+
+    /// <summary>
+    /// Copies <c>destination.Length</c> bytes starting <paramref name="start"/> bytes into the tensor's row-major data
+    /// (for tensors over 2 GiB, read in pieces).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range runs outside the tensor.</exception>
+    void ReadBytes(TensorInfo tensor, long start, Span<byte> destination);
 }

@@ -34,9 +34,19 @@ public static class TensorSourceExtensions
         var t = src.Get(name);
         if (!expectedShape.IsEmpty && !expectedShape.SequenceEqual(t.Shape))
             throw new ModelFileException(src.SourcePath, name, $"shape {t.ShapeText} but [{string.Join(", ", expectedShape.ToArray())}] was expected");
-        var raw = src.ReadBytes(t);
-        var dst = new float[t.ElementCount];
-        NumericConvert.ToFloat32(t.DType, raw, dst);
+        if (t.ElementCount > Array.MaxLength) throw new ModelFileException(src.SourcePath, name, $"{t.ElementCount} elements are too many for one array");
+        var dst = GC.AllocateUninitializedArray<float>((int)t.ElementCount);
+        // Convert in pieces so tensors over 2 GiB of storage (e.g. an fp32 umT5-XXL embedding) need no byte[] of that size.
+        int size = t.DType.Size();
+        int chunk = Math.Max(1, (1 << 26) / size);
+        var buf = new byte[Math.Min(t.ByteLength, (long)chunk * size)];
+        for (long e = 0; e < t.ElementCount; e += chunk)
+        {
+            int n = (int)Math.Min(chunk, t.ElementCount - e);
+            var bytes = buf.AsSpan(0, n * size);
+            src.ReadBytes(t, e * size, bytes);
+            NumericConvert.ToFloat32(t.DType, bytes, dst.AsSpan((int)e, n));
+        }
         return dst;
     }
 

@@ -69,10 +69,15 @@ public sealed class ShardedSafeTensors : ITensorSource
     public bool TryGet(string name, out TensorInfo info) => _byName.TryGetValue(name, out info!);
 
     /// <inheritdoc/>
-    public void ReadBytes(TensorInfo tensor, Span<byte> destination)
+    public void ReadBytes(TensorInfo tensor, Span<byte> destination) => ShardOf(tensor).ReadBytes(tensor, destination);
+
+    /// <inheritdoc/>
+    public void ReadBytes(TensorInfo tensor, long start, Span<byte> destination) => ShardOf(tensor).ReadBytes(tensor, start, destination);
+
+    SafeTensorsFile ShardOf(TensorInfo tensor)
     {
         foreach (var s in _shards.Values)
-            if (s.TryGet(tensor.Name, out var t) && ReferenceEquals(t, tensor)) { s.ReadBytes(t, destination); return; }
+            if (s.TryGet(tensor.Name, out var t) && ReferenceEquals(t, tensor)) return s;
         throw new ArgumentException($"tensor '{tensor.Name}' does not belong to {SourcePath}");
     }
 

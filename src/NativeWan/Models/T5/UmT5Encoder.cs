@@ -46,7 +46,7 @@ public sealed class UmT5Encoder
         var names = UmT5WeightNames.Detect(source);
         var c = UmT5Config.FromWeights(source, names);
         long d = c.Dim, a = c.DimAttn, f = c.DimFfn;
-        var emb = T5WeightReader.Read(source, names.TokenEmbedding, c.Vocab, d);
+        var emb = source.ReadWeight(names.TokenEmbedding, c.Vocab, d);
         float[]? sharedPos = c.SharedPositionBias ? ReadPos(source, names.SharedPositionTable(source), c) : null;
         var blocks = new Block[c.NumLayers];
         for (int i = 0; i < c.NumLayers; i++)
@@ -54,25 +54,25 @@ public sealed class UmT5Encoder
             string N(string s) => names.Block(i, s);
             blocks[i] = new Block
             {
-                Norm1 = T5WeightReader.Read(source, N(UmT5WeightNames.Norm1), d),
-                Q = T5WeightReader.Read(source, N(UmT5WeightNames.AttnQ), a, d),
-                K = T5WeightReader.Read(source, N(UmT5WeightNames.AttnK), a, d),
-                V = T5WeightReader.Read(source, N(UmT5WeightNames.AttnV), a, d),
-                O = T5WeightReader.Read(source, N(UmT5WeightNames.AttnO), d, a),
-                Norm2 = T5WeightReader.Read(source, N(UmT5WeightNames.Norm2), d),
-                Gate = T5WeightReader.Read(source, N(UmT5WeightNames.FfnGate), f, d),
-                Fc1 = T5WeightReader.Read(source, N(UmT5WeightNames.FfnFc1), f, d),
-                Fc2 = T5WeightReader.Read(source, N(UmT5WeightNames.FfnFc2), d, f),
+                Norm1 = source.ReadWeight(N(UmT5WeightNames.Norm1), d),
+                Q = source.ReadWeight(N(UmT5WeightNames.AttnQ), a, d),
+                K = source.ReadWeight(N(UmT5WeightNames.AttnK), a, d),
+                V = source.ReadWeight(N(UmT5WeightNames.AttnV), a, d),
+                O = source.ReadWeight(N(UmT5WeightNames.AttnO), d, a),
+                Norm2 = source.ReadWeight(N(UmT5WeightNames.Norm2), d),
+                Gate = source.ReadWeight(N(UmT5WeightNames.FfnGate), f, d),
+                Fc1 = source.ReadWeight(N(UmT5WeightNames.FfnFc1), f, d),
+                Fc2 = source.ReadWeight(N(UmT5WeightNames.FfnFc2), d, f),
                 PosBias = sharedPos ?? ReadPos(source, N(UmT5WeightNames.PosEmbedding), c),
             };
         }
-        var norm = T5WeightReader.Read(source, names.FinalNorm, d);
+        var norm = source.ReadWeight(names.FinalNorm, d);
         return new UmT5Encoder(c, emb, blocks, norm);
     }
 
     static float[] ReadPos(ITensorSource src, string name, UmT5Config c)
     {
-        var table = T5WeightReader.Read(src, name, c.NumBuckets, c.NumHeads); // [buckets, heads]
+        var table = src.ReadWeight(name, c.NumBuckets, c.NumHeads); // [buckets, heads]
         var t = new float[table.Length];
         for (int b = 0; b < c.NumBuckets; b++)
             for (int h = 0; h < c.NumHeads; h++) t[h * c.NumBuckets + b] = table[b * c.NumHeads + h];

@@ -122,17 +122,17 @@ public class UmT5CheckpointFormatTests(ITestOutputHelper log)
     [InlineData(0x01, 0.001953125f)]   // 2^-9, smallest subnormal
     [InlineData(0x07, 0.013671875f)]   // 7·2^-9, largest subnormal
     [InlineData(0x3C, 1.5f)]
-    public void E4M3DecodeKnownValues(int b, float expected) => Assert.Equal(expected, T5WeightReader.DecodeE4M3((byte)b));
+    public void E4M3DecodeKnownValues(int b, float expected) => Assert.Equal(expected, Float8E4M3.FromBits((byte)b).ToSingle());
 
     [Fact]
     public void E4M3DecodeNaNsAndAllCodes()
     {
-        Assert.True(float.IsNaN(T5WeightReader.DecodeE4M3(0x7F)));
-        Assert.True(float.IsNaN(T5WeightReader.DecodeE4M3(0xFF)));
-        Assert.True(float.IsNegative(T5WeightReader.DecodeE4M3(0x80)) && T5WeightReader.DecodeE4M3(0x80) == 0);
+        Assert.True(float.IsNaN(Float8E4M3.FromBits(0x7F).ToSingle()));
+        Assert.True(float.IsNaN(Float8E4M3.FromBits(0xFF).ToSingle()));
+        Assert.True(float.IsNegative(Float8E4M3.FromBits(0x80).ToSingle()) && Float8E4M3.FromBits(0x80).ToSingle() == 0);
         for (int b = 0; b < 256; b++)
         {
-            float a = T5WeightReader.DecodeE4M3((byte)b), e = E4M3((byte)b);
+            float a = Float8E4M3.FromBits((byte)b).ToSingle(), e = E4M3((byte)b);
             Assert.True(a.Equals(e), $"code 0x{b:X2}: {a} vs {e}");
         }
     }

@@ -1,7 +1,7 @@
 using NativeWan.IO;
 using NativeWan.Numerics;
 
-namespace NativeWan.Tests.Models.T5;
+namespace NativeWan.Tests;
 
 /// <summary>A test <see cref="ITensorSource"/> holding raw tensors in memory (renamed or re-encoded copies of golden data).</summary>
 internal sealed class InMemoryTensorSource : ITensorSource
@@ -51,6 +51,9 @@ internal sealed class InMemoryTensorSource : ITensorSource
         if (destination.Length != data.Length) throw new ArgumentException("wrong destination length");
         data.CopyTo(destination);
     }
+
+    public void ReadBytes(TensorInfo tensor, long start, Span<byte> destination) =>
+        _byName[tensor.Name].data.AsSpan(checked((int)start), destination.Length).CopyTo(destination);
 
     public void Dispose() { }
 }
