@@ -10,6 +10,7 @@ public static class Program
     internal static readonly Type[] Verbs =
     {
         typeof(InspectOptions),
+        typeof(TokenizeOptions),
     };
 
     public static int Main(string[] args)
@@ -20,6 +21,7 @@ public static class Program
         {
             return result.MapResult(
                 (InspectOptions o) => InspectCommand.Run(o),
+                (TokenizeOptions o) => TokenizeCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)

@@ -7,8 +7,11 @@ namespace NativeWan.Cli.Commands;
 [Verb("tokenize", HelpText = "Tokenize text with a SentencePiece unigram model (umT5 spiece.model): prints ids and pieces.")]
 public sealed class TokenizeOptions
 {
-    [Option("spm", Required = true, MetaValue = "FILE", HelpText = "SentencePiece model file (spiece.model).")]
-    public string Spm { get; set; } = "";
+    [Option("spm", SetName = "spm", Required = true, MetaValue = "FILE", HelpText = "SentencePiece model file (spiece.model).")]
+    public string? Spm { get; set; }
+
+    [Option("t5", SetName = "t5", Required = true, MetaValue = "FILE", HelpText = "umT5 weights (ComfyUI safetensors) with the tokenizer embedded as the U8 tensor 'spiece_model'.")]
+    public string? T5 { get; set; }
 
     [Value(0, Required = true, MetaName = "TEXT", HelpText = "Text to tokenize (several arguments are joined with spaces).")]
     public IEnumerable<string> Text { get; set; } = Array.Empty<string>();
@@ -22,7 +25,12 @@ public sealed class TokenizeOptions
 
 public static class TokenizeCommand
 {
-    public static int Run(TokenizeOptions o) => Run(SentencePieceModel.LoadFile(o.Spm), o, Console.Out);
+    public static int Run(TokenizeOptions o)
+    {
+        if (o.Spm != null) return Run(SentencePieceModel.LoadFile(o.Spm), o, Console.Out);
+        using var src = NativeWan.IO.TensorFiles.Open(o.T5!);
+        return Run(SentencePieceModel.FromTensorSource(src), o, Console.Out);
+    }
 
     /// <summary>Tokenizes <c>o.Text</c> with an already loaded model (file or embedded tensor) and writes the result.</summary>
     public static int Run(SentencePieceModel model, TokenizeOptions o, TextWriter output)

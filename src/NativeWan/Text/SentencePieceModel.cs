@@ -215,6 +215,20 @@ public sealed class SentencePieceModel
     /// <exception cref="ModelFileException">See <see cref="Load"/>.</exception>
     public static SentencePieceModel LoadFile(string path) => Load(File.ReadAllBytes(path), path);
 
+    /// <summary>Name of the 1-D U8 tensor in which ComfyUI's umT5 files embed the tokenizer (spec wan-architecture.md 6.3).</summary>
+    public const string EmbeddedTensorName = "spiece_model";
+
+    /// <summary>Loads the tokenizer embedded in a checkpoint as the U8 tensor <c>spiece_model</c> (the model proto bytes).</summary>
+    /// <exception cref="ModelFileException">No such tensor, a dtype other than U8, or an invalid model.</exception>
+    public static SentencePieceModel FromTensorSource(NativeWan.IO.ITensorSource src)
+    {
+        if (!src.TryGet(EmbeddedTensorName, out var t))
+            throw new ModelFileException(src.SourcePath, null, $"no embedded tokenizer (tensor '{EmbeddedTensorName}'); pass the spiece.model file instead");
+        if (t.DType != NativeWan.Numerics.DType.U8 || t.Shape.Length != 1)
+            throw new ModelFileException(src.SourcePath, EmbeddedTensorName, $"expected a 1-D U8 tensor, found {t.DType} {t.ShapeText}");
+        return Load(NativeWan.IO.TensorSourceExtensions.ReadBytes(src, t), src.SourcePath + ":" + EmbeddedTensorName);
+    }
+
     /// <summary>The piece text of <paramref name="id"/> (spaces appear as U+2581).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not in 0 … PieceCount − 1.</exception>
     public string IdToPiece(int id) => _pieces[CheckId(id)];
