@@ -33,7 +33,7 @@ public static partial class CheckpointInspector
         if (names.TryGetValue("spiece_model", out var sp) && sp.DType == DType.U8)
             found.Add(new("sentencepiece", $"embedded SentencePiece tokenizer model ({sp.ByteLength:N0} bytes, tensor 'spiece_model')",
                 new Dictionary<string, string> { ["bytes"] = sp.ByteLength.ToString() }));
-        if (Lora(names) is { } lora) found.Add(lora);
+        if (Lora(src) is { } lora) found.Add(lora);
         if (Fp8(names) is { } fp8) found.Add(fp8);
         if (names.Keys.Any(n => n.StartsWith("out.", StringComparison.Ordinal) || n.StartsWith("in.", StringComparison.Ordinal)))
             found.Add(new("golden", "golden reference tensors (in.*/out.*) alongside the weights", new Dictionary<string, string>()));
@@ -148,32 +148,24 @@ public static partial class CheckpointInspector
             p);
     }
 
-    [GeneratedRegex(@"^(.*?)(?:\.lora_down\.weight|\.lora_up\.weight|\.lora_A(?:\.default)?\.weight|\.lora_B(?:\.default)?\.weight|\.alpha)$")]
-    private static partial Regex LoraKey();
-
-    static Recognition? Lora(Dictionary<string, TensorInfo> n)
+    static Recognition? Lora(ITensorSource src)
     {
-        var downs = n.Values.Where(t => t.Name.EndsWith(".lora_down.weight", StringComparison.Ordinal) || t.Name.EndsWith(".lora_A.weight", StringComparison.Ordinal) || t.Name.EndsWith(".lora_A.default.weight", StringComparison.Ordinal)).ToList();
-        // Only module names of a form a LoRA loader maps (spec 7.2); e.g. golden files also hold grad.lora_unet_* tensors.
-        string[] forms = ["lora_unet_", "lora_prior_unet_", "diffusion_model.", "model.diffusion_model.", "transformer.", "base_model.model."];
-        var known = downs.Where(d => forms.Any(f => d.Name.StartsWith(f, StringComparison.Ordinal))).ToList();
-        if (known.Count > 0) downs = known;
-        if (downs.Count == 0) return null;
-        var ranks = downs.Select(d => d.Shape[0]).Distinct().OrderBy(r => r).ToList();
-        var modules = downs.Select(d => LoraKey().Match(d.Name).Groups[1].Value).ToList();
-        string format = modules.All(m => m.StartsWith("lora_unet_", StringComparison.Ordinal)) ? "musubi/kohya (lora_unet_*, lora_down/lora_up)"
-            : modules.All(m => m.StartsWith("diffusion_model.", StringComparison.Ordinal)) ? (downs[0].Name.Contains(".default.") ? "DiffSynth (.default.)" : "ComfyUI (diffusion_model.*, " + (downs[0].Name.EndsWith("lora_A.weight") ? "lora_A/lora_B)" : "lora_down/lora_up)"))
-            : downs[0].Name.Contains(".default.") ? "DiffSynth (.default.)" : "other";
-        var alphas = modules.Select(m => n.TryGetValue(m + ".alpha", out var a) ? a : null).Where(a => a != null).ToList();
+        if (NativeWan.Lora.LoraFileInfo.Detect(src) is not { } info || info.ModuleCount == 0) return null;
         var p = new Dictionary<string, string>
         {
-            ["format"] = format,
-            ["modules"] = modules.Count.ToString(),
-            ["rank"] = string.Join(",", ranks),
-            ["alpha_tensors"] = alphas.Count.ToString(),
-            ["dtype"] = downs[0].DType.Name(),
+            ["format"] = info.Format,
+            ["modules"] = info.ModuleCount.ToString(),
+            ["blocks"] = info.BlockCount.ToString(),
+            ["rank"] = string.Join(",", info.Ranks),
+            ["alpha"] = string.Join(",", info.Alphas.Select(a => a.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))),
+            ["modules_without_alpha"] = info.ModulesWithoutAlpha.ToString(),
+            ["dtype"] = string.Join(",", info.DTypes),
+            ["parameters"] = info.ParameterCount.ToString(),
+            ["unused_keys"] = info.UnusedKeyCount.ToString(),
         };
-        return new("lora", $"LoRA, {format}: {modules.Count} modules, rank {p["rank"]}, {(alphas.Count == 0 ? "no alpha (scale 1)" : $"{alphas.Count} alpha tensors")}, {p["dtype"]}", p);
+        string alpha = info.Alphas.Count == 0 ? "no alpha (alpha = rank)" : $"alpha {p["alpha"]}";
+        return new("lora", $"LoRA ({info.Format}): {info.ModuleCount} modules in {info.BlockCount} blocks, rank {p["rank"]}, {alpha}, {p["dtype"]}, {info.ParameterCount:N0} parameters" +
+            (info.UnusedKeyCount > 0 ? $"; {info.UnusedKeyCount} keys map to no Wan module" : ""), p);
     }
 
     static Recognition? Fp8(Dictionary<string, TensorInfo> n)
