@@ -58,8 +58,9 @@ public sealed record WanConfig
     /// <param name="headDim">Head size; when null, <c>num_heads</c> of the <c>config</c> metadata JSON is used if present,
     /// else 128 (every released Wan 2.2 model).</param>
     /// <param name="textLen">Text length; when null, <c>text_len</c> of the <c>config</c> metadata, else 512.</param>
-    /// <exception cref="ModelFileException">A required tensor is missing or its shape is inconsistent, or the head size
-    /// does not divide dim.</exception>
+    /// <exception cref="ModelFileException">A required tensor is missing or its shape is inconsistent, the head size
+    /// does not divide dim, or in_dim/out_dim match no Wan 2.2 variant.</exception>
+    /// <exception cref="ArgumentException"><paramref name="textLen"/> is not positive.</exception>
     public static WanConfig FromWeights(ITensorSource src, int? headDim = null, int? textLen = null)
     {
         ArgumentNullException.ThrowIfNull(src);
@@ -85,11 +86,17 @@ public sealed record WanConfig
         else if (inDim == outDim) type = outDim == 48 ? WanModelType.TI2V : WanModelType.T2V;
         else throw new ModelFileException(src.SourcePath, "patch_embedding.weight", $"in_dim {inDim} with out_dim {outDim} matches no Wan 2.2 variant (t2v: equal, i2v: out + 20)");
 
+        // Optional hyper-parameters from a 'config' metadata JSON object (the golden files carry one); anything else
+        // stored under that key is ignored.
         JsonElement? meta = null;
         if (src.Metadata.TryGetValue("config", out var json))
         {
-            try { meta = JsonDocument.Parse(json).RootElement; }
-            catch (JsonException e) { throw new ModelFileException(src.SourcePath, null, "metadata 'config' is not valid JSON", e); }
+            try
+            {
+                var root = JsonDocument.Parse(json).RootElement;
+                if (root.ValueKind == JsonValueKind.Object) meta = root;
+            }
+            catch (JsonException) { }
         }
         int heads;
         if (headDim is int hd)

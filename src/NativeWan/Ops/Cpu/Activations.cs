@@ -14,6 +14,7 @@ public static unsafe partial class CpuOps
     /// </summary>
     /// <param name="output">n elements; may alias <paramref name="input"/>.</param>
     /// <param name="input">n elements.</param>
+    /// <param name="n">Number of elements.</param>
     public static void GeluTanhForward(Span<float> output, ReadOnlySpan<float> input, int n)
     {
         Need(output.Length, n, nameof(output)); Need(input.Length, n, nameof(input));
@@ -40,6 +41,8 @@ public static unsafe partial class CpuOps
     /// </summary>
     /// <param name="dinput">n elements; may alias <paramref name="dout"/>.</param>
     /// <param name="input">The forward input z.</param>
+    /// <param name="dout">Gradient of the output, same shape as the output.</param>
+    /// <param name="n">Number of elements.</param>
     public static void GeluTanhBackward(Span<float> dinput, ReadOnlySpan<float> dout, ReadOnlySpan<float> input, int n)
     {
         Need(dinput.Length, n, nameof(dinput)); Need(dout.Length, n, nameof(dout)); Need(input.Length, n, nameof(input));
@@ -79,6 +82,8 @@ public static unsafe partial class CpuOps
 
     /// <summary>SiLU <c>z · sigmoid(z)</c>, element-wise (Wan time embedding / time projection, spec 2.3).</summary>
     /// <param name="output">n elements; may alias <paramref name="input"/>.</param>
+    /// <param name="input">The forward input.</param>
+    /// <param name="n">Number of elements.</param>
     public static void SiluForward(Span<float> output, ReadOnlySpan<float> input, int n)
     {
         Need(output.Length, n, nameof(output)); Need(input.Length, n, nameof(input));
@@ -97,6 +102,9 @@ public static unsafe partial class CpuOps
 
     /// <summary>Backward of <see cref="SiluForward"/>: <c>dz = dout · σ(z) · (1 + z·(1 − σ(z)))</c>.</summary>
     /// <param name="dinput">n elements; may alias <paramref name="dout"/>.</param>
+    /// <param name="dout">Gradient of the output, same shape as the output.</param>
+    /// <param name="input">The forward input.</param>
+    /// <param name="n">Number of elements.</param>
     public static void SiluBackward(Span<float> dinput, ReadOnlySpan<float> dout, ReadOnlySpan<float> input, int n)
     {
         Need(dinput.Length, n, nameof(dinput)); Need(dout.Length, n, nameof(dout)); Need(input.Length, n, nameof(input));

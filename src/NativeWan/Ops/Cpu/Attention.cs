@@ -23,6 +23,10 @@ public static unsafe partial class CpuOps
     /// <param name="keyValid">Number of unmasked keys, 1 ≤ keyValid ≤ lk.</param>
     /// <param name="scale">Logit scale, 1/√headDim in Wan.</param>
     /// <exception cref="ArgumentException">Non-positive sizes, keyValid out of range, spans too short.</exception>
+    /// <param name="lq">Query rows.</param>
+    /// <param name="lk">Key/value rows.</param>
+    /// <param name="heads">Number of heads.</param>
+    /// <param name="headDim">Head size.</param>
     public static void AttentionForward(Span<float> output, Span<float> lse, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
         ReadOnlySpan<float> v, int lq, int lk, int heads, int headDim, int keyValid, float scale)
     {
@@ -86,6 +90,15 @@ public static unsafe partial class CpuOps
     /// <param name="dout">[lq, heads·headDim] gradient of the output.</param>
     /// <param name="output">The forward output O.</param>
     /// <param name="lse">The forward's saved [heads, lq] log-sum-exp.</param>
+    /// <param name="q">The forward queries.</param>
+    /// <param name="k">The forward keys.</param>
+    /// <param name="v">The forward values.</param>
+    /// <param name="lq">Query rows.</param>
+    /// <param name="lk">Key/value rows.</param>
+    /// <param name="heads">Number of heads.</param>
+    /// <param name="headDim">Head size.</param>
+    /// <param name="keyValid">As in the forward.</param>
+    /// <param name="scale">As in the forward.</param>
     public static void AttentionBackward(Span<float> dq, Span<float> dk, Span<float> dv, ReadOnlySpan<float> dout,
         ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> output, ReadOnlySpan<float> lse,
         int lq, int lk, int heads, int headDim, int keyValid, float scale)

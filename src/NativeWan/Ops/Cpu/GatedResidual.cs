@@ -10,6 +10,8 @@ public static unsafe partial class CpuOps
     /// <param name="x">[rows, dim] residual stream, updated in place.</param>
     /// <param name="y">[rows, dim] branch output.</param>
     /// <param name="gate">[dim] broadcast over rows, [rows, dim] per row, or empty for gate = 1 (cross-attention).</param>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
     public static void GatedResidualForward(Span<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gate, int rows, int dim)
     {
         Positive(rows, nameof(rows)); Positive(dim, nameof(dim));
@@ -37,6 +39,8 @@ public static unsafe partial class CpuOps
     /// <param name="dy">[rows, dim] gradient of the branch output; may alias <paramref name="dx"/>.</param>
     /// <param name="dx">[rows, dim] gradient of the updated residual stream.</param>
     /// <param name="gate">As in the forward (empty = 1).</param>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
     public static void GatedResidualBackward(Span<float> dy, ReadOnlySpan<float> dx, ReadOnlySpan<float> gate, int rows, int dim)
     {
         Positive(rows, nameof(rows)); Positive(dim, nameof(dim));

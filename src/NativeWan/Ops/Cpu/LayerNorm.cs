@@ -15,6 +15,9 @@ public static unsafe partial class CpuOps
     /// <param name="weight">[dim] γ, or empty for no affine (Wan norm1/norm2/head.norm).</param>
     /// <param name="bias">[dim] β, or empty (then no bias even with a weight).</param>
     /// <exception cref="ArgumentException">Sizes not positive or a span too short.</exception>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
+    /// <param name="eps">Epsilon added to the mean square / variance (1e-6 in Wan).</param>
     public static void LayerNormForward(Span<float> output, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> input,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows, int dim, float eps)
     {
@@ -55,6 +58,11 @@ public static unsafe partial class CpuOps
     /// <param name="weight">The forward's γ, or empty when it had none.</param>
     /// <param name="mean">Saved μ from the forward.</param>
     /// <param name="rstd">Saved rstd from the forward.</param>
+    /// <param name="dout">Gradient of the output, same shape as the output.</param>
+    /// <param name="input">The forward input.</param>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
+    /// <param name="accumulate">Add into the input gradient instead of overwriting it.</param>
     public static void LayerNormBackward(Span<float> dinput, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dout,
         ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd,
         int rows, int dim, bool accumulate = false)

@@ -19,6 +19,9 @@ public static unsafe partial class CpuOps
     /// <param name="loraScale">s = multiplier · alpha / rank.</param>
     /// <param name="rank">LoRA rank, 0 for a plain Linear.</param>
     /// <exception cref="ArgumentException">Non-positive sizes or spans too short.</exception>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="inF">Input features.</param>
+    /// <param name="outF">Output features.</param>
     public static void LinearForward(Span<float> output, Span<float> loraMid, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, ReadOnlySpan<float> loraDown, ReadOnlySpan<float> loraUp, float loraScale,
         int rows, int inF, int outF, int rank)
@@ -53,6 +56,15 @@ public static unsafe partial class CpuOps
     /// <param name="dout">[rows, outF] output gradient.</param>
     /// <param name="input">The forward input x [rows, inF].</param>
     /// <param name="loraMid">The forward's saved <c>x Aᵀ</c>.</param>
+    /// <param name="weight">The forward weight.</param>
+    /// <param name="loraDown">A [rank, inF] as in the forward.</param>
+    /// <param name="loraUp">B [outF, rank] as in the forward.</param>
+    /// <param name="loraScale">s as in the forward.</param>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="inF">Input features.</param>
+    /// <param name="outF">Output features.</param>
+    /// <param name="rank">LoRA rank (0 = plain Linear).</param>
+    /// <param name="accumulateInput">Add into dinput instead of overwriting it.</param>
     public static void LinearBackward(Span<float> dinput, Span<float> dLoraDown, Span<float> dLoraUp, Span<float> dLoraMid,
         ReadOnlySpan<float> dout, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> loraDown,
         ReadOnlySpan<float> loraUp, ReadOnlySpan<float> loraMid, float loraScale, int rows, int inF, int outF, int rank,

@@ -12,6 +12,8 @@ public static unsafe partial class CpuOps
     /// <param name="shift">[dim] broadcast over rows, or [rows, dim] per row (per-token timesteps).</param>
     /// <param name="scale">[dim] or [rows, dim], same rule.</param>
     /// <exception cref="ArgumentException">A span of the wrong length.</exception>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
     public static void ModulateForward(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> shift,
         ReadOnlySpan<float> scale, int rows, int dim)
     {
@@ -39,6 +41,10 @@ public static unsafe partial class CpuOps
     /// <summary>Backward of <see cref="ModulateForward"/> w.r.t. its input: <c>dinp = dout · (1 + scale)</c>
     /// (shift and scale are frozen here: they come from the timestep path, spec section 10).</summary>
     /// <param name="dinput">[rows, dim]; may alias <paramref name="dout"/>.</param>
+    /// <param name="dout">Gradient of the output, same shape as the output.</param>
+    /// <param name="scale">As in the forward.</param>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
     public static void ModulateBackward(Span<float> dinput, ReadOnlySpan<float> dout, ReadOnlySpan<float> scale, int rows, int dim)
     {
         Positive(rows, nameof(rows)); Positive(dim, nameof(dim));

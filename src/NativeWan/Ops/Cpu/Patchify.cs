@@ -46,6 +46,8 @@ public static unsafe partial class CpuOps
     /// </summary>
     /// <param name="tokens">[Tokens, TokenWidth].</param>
     /// <param name="latent">[C, F, H, W].</param>
+    /// <param name="g">Latent and patch geometry.</param>
+    /// <param name="channelInnermost">Token vector order: false = (c, pt, ph, pw), true = (pt, ph, pw, c).</param>
     public static void PatchifyForward(Span<float> tokens, ReadOnlySpan<float> latent, PatchGeometry g, bool channelInnermost = false)
     {
         Need(tokens.Length, (long)g.Tokens * g.TokenWidth, nameof(tokens)); Need(latent.Length, g.LatentElements, nameof(latent));
@@ -55,6 +57,8 @@ public static unsafe partial class CpuOps
     /// <summary>Backward of <see cref="PatchifyForward"/>: the inverse permutation, tokens → latent.</summary>
     /// <param name="dlatent">[C, F, H, W], overwritten.</param>
     /// <param name="dtokens">[Tokens, TokenWidth].</param>
+    /// <param name="g">Latent and patch geometry.</param>
+    /// <param name="channelInnermost">Token vector order: false = (c, pt, ph, pw), true = (pt, ph, pw, c).</param>
     public static void PatchifyBackward(Span<float> dlatent, ReadOnlySpan<float> dtokens, PatchGeometry g, bool channelInnermost = false) =>
         UnpatchifyForward(dlatent, dtokens, g, channelInnermost);
 

@@ -13,6 +13,9 @@ public static unsafe partial class CpuOps
     /// <param name="input">[rows, dim].</param>
     /// <param name="weight">[dim].</param>
     /// <exception cref="ArgumentException">Sizes not positive or a span too short.</exception>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
+    /// <param name="eps">Epsilon added to the mean square / variance (1e-6 in Wan).</param>
     public static void RmsNormForward(Span<float> output, Span<float> rstd, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         int rows, int dim, float eps)
     {
@@ -41,6 +44,13 @@ public static unsafe partial class CpuOps
     /// </summary>
     /// <param name="dinput">[rows, dim]; overwritten or added to (<paramref name="accumulate"/>); must not alias dout.</param>
     /// <param name="dweight">[dim] accumulated weight gradient, or empty to skip (frozen).</param>
+    /// <param name="dout">Gradient of the output, same shape as the output.</param>
+    /// <param name="input">The forward input.</param>
+    /// <param name="weight">The forward weight.</param>
+    /// <param name="rstd">The forward's saved rstd.</param>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="dim">Row width (features).</param>
+    /// <param name="accumulate">Add into the input gradient instead of overwriting it.</param>
     public static void RmsNormBackward(Span<float> dinput, Span<float> dweight, ReadOnlySpan<float> dout, ReadOnlySpan<float> input,
         ReadOnlySpan<float> weight, ReadOnlySpan<float> rstd, int rows, int dim, bool accumulate = false)
     {

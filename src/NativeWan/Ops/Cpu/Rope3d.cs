@@ -97,6 +97,10 @@ public static unsafe partial class CpuOps
     /// Padding rows pass the gradient unchanged.
     /// </summary>
     /// <param name="dinput">[rows, heads·HeadDim]; may alias <paramref name="dout"/>.</param>
+    /// <param name="dout">Gradient of the output, same shape as the output.</param>
+    /// <param name="table">The forward's RoPE angles.</param>
+    /// <param name="rows">Number of rows (tokens).</param>
+    /// <param name="heads">Number of heads.</param>
     public static void Rope3dBackward(Span<float> dinput, ReadOnlySpan<float> dout, RopeTable table, int rows, int heads) =>
         Rope(dinput, dout, table, rows, heads, -1.0);
 
