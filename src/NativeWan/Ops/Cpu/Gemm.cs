@@ -13,6 +13,9 @@ public static unsafe class Gemm
     /// <summary>Below this many multiply-adds a product runs on the calling thread.</summary>
     const long ParallelThreshold = 1 << 16;
 
+    /// <summary>Column chunk of <see cref="MatMulTransA"/> work items.</summary>
+    const int TransAChunk = 512;
+
     /// <summary>
     /// C[M,N] (+)= A[M,K] · B[N,K]ᵀ — the Linear forward <c>y = x Wᵀ</c> with W stored [out, in] as PyTorch does.
     /// </summary>
@@ -68,21 +71,25 @@ public static unsafe class Gemm
     public static void MatMulTransA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate = false)
     {
         Check(a, (long)k * m, nameof(a)); Check(b, (long)k * n, nameof(b)); Check(c, (long)m * n, nameof(c));
+        // Work items are (row i, column chunk) so that products with few output rows (LoRA rank) still use all cores.
+        int chunk = n <= TransAChunk ? n : TransAChunk;
+        int chunks = (n + chunk - 1) / chunk;
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
             nint A = (nint)pa, B = (nint)pb, C = (nint)pc;
-            void Row(int i)
+            void Item(int item)
             {
-                var ci = new Span<float>((float*)C + (long)i * n, n);
+                int i = item / chunks, c0 = item % chunks * chunk, len = Math.Min(chunk, n - c0);
+                var ci = new Span<float>((float*)C + (long)i * n + c0, len);
                 if (!accumulate) ci.Clear();
                 for (int p = 0; p < k; p++)
                 {
                     float s = ((float*)A)[(long)p * m + i];
                     if (s == 0f) continue;
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>((float*)B + (long)p * n, n), s, ci, ci);
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>((float*)B + (long)p * n + c0, len), s, ci, ci);
                 }
             }
-            Run(m, (long)m * n * k, Row);
+            Run(m * chunks, (long)m * n * k, Item);
         }
     }
 
