@@ -20,6 +20,7 @@ public sealed class WanDitInputValidationTests
             return inner.TryGet(name, out info);
         }
         public void ReadBytes(TensorInfo tensor, Span<byte> destination) => inner.ReadBytes(tensor, destination);
+        public void ReadBytes(TensorInfo tensor, long start, Span<byte> destination) => inner.ReadBytes(tensor, start, destination);
         public void Dispose() { }
     }
 
