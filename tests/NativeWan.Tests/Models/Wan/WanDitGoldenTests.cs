@@ -91,6 +91,28 @@ public sealed class WanDitGoldenTests(ITestOutputHelper output)
     }
 
     [Theory, MemberData(nameof(Files))]
+    public void Forward_LoraSavedAndReloadedInEitherFormat_GivesIdenticalOutput(string file)
+    {
+        using var c = Open(file);
+        var lora = GoldenLoraLoader.Load(c.Src, c.Dit);
+        var want = c.Dit.Forward(c.F("in.x"), c.Shape, c.F("in.t")[0], c.F("in.context"), c.Cond, lora);
+        var dir = Directory.CreateTempSubdirectory("nw-lora-").FullName;
+        try
+        {
+            foreach (var format in new[] { LoraFormat.Musubi, LoraFormat.Comfy })
+            {
+                var path = Path.Combine(dir, $"l_{format}.safetensors");
+                LoraFile.Save(lora, path, format);
+                var back = LoraFile.Load(path).Network;
+                back.Multiplier = lora.Multiplier;
+                var got = c.Dit.Forward(c.F("in.x"), c.Shape, c.F("in.t")[0], c.F("in.context"), c.Cond, back);
+                Assert.Equal(want, got);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Theory, MemberData(nameof(Files))]
     public void Forward_SequencePadding_DoesNotChangeOutput(string file)
     {
         using var c = Open(file);
