@@ -20,7 +20,7 @@ public sealed class WanLinear
     }
 
     internal static WanLinear Read(ITensorSource src, string path, int @in, int @out) =>
-        new(path, @in, @out, src.ReadFloat32(path + ".weight", [@out, @in]), src.ReadFloat32(path + ".bias", [@out]));
+        new(path, @in, @out, src.ReadWeight(path + ".weight", @out, @in), src.ReadFloat32(path + ".bias", [@out]));
 }
 
 /// <summary>q, k, v, o projections and the full-width q/k RMSNorm weights of one attention (spec 2.6).</summary>
