@@ -11,6 +11,7 @@ public static class Program
     {
         typeof(InspectOptions),
         typeof(TokenizeOptions),
+        typeof(DoctorOptions),
     };
 
     public static int Main(string[] args)
@@ -22,6 +23,7 @@ public static class Program
             return result.MapResult(
                 (InspectOptions o) => InspectCommand.Run(o),
                 (TokenizeOptions o) => TokenizeCommand.Run(o),
+                (DoctorOptions o) => DoctorCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
