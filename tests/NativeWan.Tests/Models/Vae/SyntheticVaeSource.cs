@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using NativeWan.IO;
+using NativeWan.Models.Vae;
 using NativeWan.Numerics;
 
 namespace NativeWan.Tests.Models.Vae;
@@ -16,69 +17,11 @@ internal sealed class SyntheticVaeSource : ITensorSource
 
     public SyntheticVaeSource(int dim, int zDim, int[] dimMult, int numRes, bool[] temporalDown)
     {
-        int[] enc = [dim, .. dimMult.Select(m => dim * m)];
-        Add("encoder.conv1.weight", enc[0], 3, 3, 3, 3); Add("encoder.conv1.bias", enc[0]);
-        int idx = 0, cout = enc[0];
-        for (int i = 0; i < dimMult.Length; i++)
+        foreach (var (name, shape) in WanVaeRandomInit.Layout(dim, zDim, dimMult, numRes, temporalDown))
         {
-            int cin = enc[i]; cout = enc[i + 1];
-            for (int r = 0; r < numRes; r++) { Res($"encoder.downsamples.{idx++}", cin, cout); cin = cout; }
-            if (i != dimMult.Length - 1)
-            {
-                string n = $"encoder.downsamples.{idx++}";
-                Add(n + ".resample.1.weight", cout, cout, 3, 3); Add(n + ".resample.1.bias", cout);
-                if (temporalDown[i]) { Add(n + ".time_conv.weight", cout, cout, 3, 1, 1); Add(n + ".time_conv.bias", cout); }
-            }
+            var t = new TensorInfo(name, DType.F32, shape, "synthetic", 0, shape.Aggregate(1L, (a, b) => a * b) * 4);
+            _map[name] = t; _list.Add(t);
         }
-        Middle("encoder", cout);
-        Add("encoder.head.0.gamma", cout, 1, 1, 1);
-        Add("encoder.head.2.weight", 2 * zDim, cout, 3, 3, 3); Add("encoder.head.2.bias", 2 * zDim);
-        Add("conv1.weight", 2 * zDim, 2 * zDim, 1, 1, 1); Add("conv1.bias", 2 * zDim);
-        Add("conv2.weight", zDim, zDim, 1, 1, 1); Add("conv2.bias", zDim);
-
-        int[] dec = [dim * dimMult[^1], .. dimMult.Reverse().Select(m => dim * m)];
-        var temporalUp = temporalDown.Reverse().ToArray();
-        Add("decoder.conv1.weight", dec[0], zDim, 3, 3, 3); Add("decoder.conv1.bias", dec[0]);
-        Middle("decoder", dec[0]);
-        idx = 0;
-        for (int i = 0; i < dimMult.Length; i++)
-        {
-            int cin = i == 0 ? dec[0] : dec[i] / 2; cout = dec[i + 1];
-            for (int r = 0; r < numRes + 1; r++) { Res($"decoder.upsamples.{idx++}", cin, cout); cin = cout; }
-            if (i != dimMult.Length - 1)
-            {
-                string n = $"decoder.upsamples.{idx++}";
-                Add(n + ".resample.1.weight", cout / 2, cout, 3, 3); Add(n + ".resample.1.bias", cout / 2);
-                if (temporalUp[i]) { Add(n + ".time_conv.weight", 2 * cout, cout, 3, 1, 1); Add(n + ".time_conv.bias", 2 * cout); }
-            }
-        }
-        Add("decoder.head.0.gamma", cout, 1, 1, 1);
-        Add("decoder.head.2.weight", 3, cout, 3, 3, 3); Add("decoder.head.2.bias", 3);
-    }
-
-    void Res(string n, int cin, int cout)
-    {
-        Add(n + ".residual.0.gamma", cin, 1, 1, 1);
-        Add(n + ".residual.2.weight", cout, cin, 3, 3, 3); Add(n + ".residual.2.bias", cout);
-        Add(n + ".residual.3.gamma", cout, 1, 1, 1);
-        Add(n + ".residual.6.weight", cout, cout, 3, 3, 3); Add(n + ".residual.6.bias", cout);
-        if (cin != cout) { Add(n + ".shortcut.weight", cout, cin, 1, 1, 1); Add(n + ".shortcut.bias", cout); }
-    }
-
-    void Middle(string p, int c)
-    {
-        Res(p + ".middle.0", c, c);
-        Add(p + ".middle.1.norm.gamma", c, 1, 1);
-        Add(p + ".middle.1.to_qkv.weight", 3 * c, c, 1, 1); Add(p + ".middle.1.to_qkv.bias", 3 * c);
-        Add(p + ".middle.1.proj.weight", c, c, 1, 1); Add(p + ".middle.1.proj.bias", c);
-        Res(p + ".middle.2", c, c);
-    }
-
-    void Add(string name, params long[] shape)
-    {
-        long n = shape.Aggregate(1L, (a, b) => a * b);
-        var t = new TensorInfo(name, DType.F32, shape, "synthetic", 0, n * 4);
-        _map[name] = t; _list.Add(t);
     }
 
     public string SourcePath => "synthetic-wan-vae";
@@ -100,6 +43,13 @@ internal sealed class SyntheticVaeSource : ITensorSource
             float a = MathF.Sqrt(3f / fanIn);
             for (int i = 0; i < f.Length; i++) f[i] = a * (2 * (float)rng.NextDouble() - 1);
         }
+    }
+
+    public void ReadBytes(TensorInfo tensor, long start, Span<byte> destination)
+    {
+        var all = new byte[tensor.ByteLength];
+        ReadBytes(tensor, all);
+        all.AsSpan(checked((int)start), destination.Length).CopyTo(destination);
     }
 
     public void Dispose() { }

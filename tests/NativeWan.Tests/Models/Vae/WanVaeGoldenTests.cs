@@ -147,6 +147,7 @@ public class WanVaeGoldenTests(ITestOutputHelper output)
         public IReadOnlyDictionary<string, string> Metadata => _inner.Metadata;
         public bool TryGet(string name, out TensorInfo info) => _map.TryGetValue(name, out info!);
         public void ReadBytes(TensorInfo tensor, Span<byte> destination) => _inner.ReadBytes(_orig[tensor.Name], destination);
+        public void ReadBytes(TensorInfo tensor, long start, Span<byte> destination) => _inner.ReadBytes(_orig[tensor.Name], start, destination);
         public void Dispose() { }
     }
 }

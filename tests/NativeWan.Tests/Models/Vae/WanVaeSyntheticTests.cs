@@ -55,3 +55,25 @@ public class WanVaeSyntheticTests(ITestOutputHelper output)
         output.WriteLine($"peak {p5} B (5 frames) = {p9} B (9 frames)");
     }
 }
+
+public class WanVaeRandomInitTests
+{
+    [Fact]
+    public void WrittenRandomVaeLoadsWithItsConfigAndRoundTripsShapes()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nw-vae-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            NativeWan.Models.Vae.WanVaeRandomInit.Create(4, 16, [1, 2, 2, 2], 1, [false, true, true], 5).Save(path);
+            using var src = NativeWan.IO.SafeTensors.SafeTensorsFile.Open(path);
+            var vae = NativeWan.Models.Vae.WanVae.Load(src);
+            Assert.Equal(4, vae.Config.BaseDim);
+            Assert.Equal(16, vae.Config.ZDim);
+            var z = vae.Encode(NativeWan.Models.Vae.VaeTensor.Zeros(3, 5, 16, 24));
+            Assert.Equal((16, 2, 2, 3), (z.Channels, z.Frames, z.Height, z.Width));
+            var x = vae.Decode(z);
+            Assert.Equal((3, 5, 16, 24), (x.Channels, x.Frames, x.Height, x.Width));
+        }
+        finally { File.Delete(path); }
+    }
+}
