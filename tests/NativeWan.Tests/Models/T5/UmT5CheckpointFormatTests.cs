@@ -94,6 +94,18 @@ public class UmT5CheckpointFormatTests(ITestOutputHelper log)
         log.WriteLine($"bf16 weights: max abs err vs f32 golden {err:E3} (max|ref| {T5TestData.MaxAbs(refHidden):E3})");
     }
 
+    [Theory]
+    [InlineData("t5_bf16.pth")]
+    [InlineData("t5_bf16_zip64.pth")]
+    public void OfficialPthLoadsAndGivesTheSameOutputAsItsSafetensorsTwin(string pth)
+    {
+        using var g = T5TestData.Open();
+        var (ids, mask) = T5TestData.Inputs(g);
+        using var twin = TensorFiles.Open(Golden.Path("pth", "t5_bf16.safetensors"));
+        using var p = TensorFiles.Open(Golden.Path("pth", pth));
+        Assert.Equal(UmT5Encoder.Load(twin).EncodeAll(ids, mask), UmT5Encoder.Load(p).EncodeAll(ids, mask));
+    }
+
     static float RoundToBf16(float x)
     {
         uint b = BitConverter.SingleToUInt32Bits(x);
