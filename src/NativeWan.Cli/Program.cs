@@ -13,11 +13,12 @@ public static class Program
         typeof(TokenizeOptions),
         typeof(DoctorOptions),
         typeof(InitTinyOptions),
+        typeof(GenerateOptions),
     };
 
     public static int Main(string[] args)
     {
-        var parser = new Parser(s => { s.HelpWriter = Console.Error; s.CaseInsensitiveEnumValues = true; });
+        var parser = new Parser(s => { s.HelpWriter = Console.Error; s.CaseInsensitiveEnumValues = true; s.AllowMultiInstance = true; });
         var result = parser.ParseArguments(args, Verbs);
         try
         {
@@ -26,6 +27,7 @@ public static class Program
                 (TokenizeOptions o) => TokenizeCommand.Run(o),
                 (DoctorOptions o) => DoctorCommand.Run(o),
                 (InitTinyOptions o) => InitTinyCommand.Run(o),
+                (GenerateOptions o) => GenerateCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
