@@ -12,6 +12,8 @@ public static class Program
         typeof(InspectOptions),
         typeof(TokenizeOptions),
         typeof(DoctorOptions),
+        typeof(CacheLatentsOptions),
+        typeof(CacheTextOptions),
     };
 
     public static int Main(string[] args)
@@ -24,6 +26,8 @@ public static class Program
                 (InspectOptions o) => InspectCommand.Run(o),
                 (TokenizeOptions o) => TokenizeCommand.Run(o),
                 (DoctorOptions o) => DoctorCommand.Run(o),
+                (CacheLatentsOptions o) => CacheLatentsCommand.Run(o),
+                (CacheTextOptions o) => CacheTextCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
