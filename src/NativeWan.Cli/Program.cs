@@ -14,6 +14,8 @@ public static class Program
         typeof(DoctorOptions),
         typeof(InitTinyOptions),
         typeof(GenerateOptions),
+        typeof(CacheLatentsOptions),
+        typeof(CacheTextOptions),
     };
 
     public static int Main(string[] args)
@@ -28,6 +30,8 @@ public static class Program
                 (DoctorOptions o) => DoctorCommand.Run(o),
                 (InitTinyOptions o) => InitTinyCommand.Run(o),
                 (GenerateOptions o) => GenerateCommand.Run(o),
+                (CacheLatentsOptions o) => CacheLatentsCommand.Run(o),
+                (CacheTextOptions o) => CacheTextCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)

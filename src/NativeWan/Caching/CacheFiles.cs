@@ -50,6 +50,50 @@ public static partial class CacheFiles
         return Convert.ToHexString(sha.Hash!).ToLowerInvariant();
     }
 
+    /// <summary>File-name pattern of every latent cache in a directory (musubi's <c>*_{arch}.safetensors</c> glob).</summary>
+    public const string LatentFilePattern = "*_" + Architecture + ".safetensors";
+
+    /// <summary>File-name pattern of every text-encoder cache in a directory (musubi's <c>*_{arch}_te.safetensors</c> glob).</summary>
+    public const string TextFilePattern = "*_" + Architecture + "_te.safetensors";
+
+    /// <summary>SHA-256 of a file's bytes (32 bytes), for <see cref="SourceHash(ReadOnlySpan{byte}, string)"/>.</summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static byte[] FileDigest(string sourceFile)
+    {
+        using var fs = File.OpenRead(sourceFile);
+        return SHA256.HashData(fs);
+    }
+
+    /// <summary>
+    /// SHA-256 (hex) of a source file's digest (<see cref="FileDigest"/>) and a settings string: lets several caches
+    /// made from one file (the frame windows of a video) share one read of it. Not equal to
+    /// <see cref="SourceHash(string, string)"/> of the same file; a cacher must use one form consistently.
+    /// </summary>
+    public static string SourceHash(ReadOnlySpan<byte> fileDigest, string settings)
+    {
+        var s = Encoding.UTF8.GetBytes("\n" + settings);
+        var buf = new byte[fileDigest.Length + s.Length];
+        fileDigest.CopyTo(buf);
+        s.CopyTo(buf.AsSpan(fileDigest.Length));
+        return Convert.ToHexString(SHA256.HashData(buf)).ToLowerInvariant();
+    }
+
+    /// <summary>SHA-256 (hex) of a UTF-8 string: the hash of caches whose source is text (captions).</summary>
+    public static string ContentHash(string content) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(content))).ToLowerInvariant();
+
+    /// <summary>
+    /// A model file's identity for cache hashes: "<c>{file name}:{size in bytes}</c>" (cheap; a replaced model of
+    /// another name or size invalidates the caches made with the old one).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    public static string ModelIdentity(string modelFile)
+    {
+        var fi = new FileInfo(modelFile);
+        if (!fi.Exists) throw new FileNotFoundException($"{modelFile}: file not found", modelFile);
+        return $"{fi.Name}:{fi.Length.ToString(CultureInfo.InvariantCulture)}";
+    }
+
     /// <summary>True when <paramref name="path"/> exists, opens, and carries <paramref name="hash"/>.</summary>
     public static bool IsUpToDate(string path, string hash)
     {
