@@ -23,11 +23,11 @@ public static class TinyModels
     /// <summary>umT5 width of the tiny models (= the DiT's text_dim).</summary>
     public const int TextDim = 32;
 
-    /// <summary>The tiny DiT configuration (dim 64, 2 layers, 2 heads of 32, text_len 32).</summary>
+    /// <summary>The tiny DiT configuration (dim 64, 2 layers, 2 heads of 32, text_len 64).</summary>
     public static WanConfig DitConfig(WanModelType type) => new()
     {
         ModelType = type, Dim = 64, FfnDim = 128, InDim = type == WanModelType.I2V ? 36 : 16, OutDim = 16, NumLayers = 2,
-        NumHeads = 2, TextDim = TextDim, FreqDim = 64, TextLen = 32, PatchSize = (1, 2, 2),
+        NumHeads = 2, TextDim = TextDim, FreqDim = 64, TextLen = 64, PatchSize = (1, 2, 2),
     };
 
     /// <summary>
