@@ -12,6 +12,7 @@ public static class Program
         typeof(InspectOptions),
         typeof(TokenizeOptions),
         typeof(DoctorOptions),
+        typeof(TrainOptions),
     };
 
     public static int Main(string[] args)
@@ -24,6 +25,7 @@ public static class Program
                 (InspectOptions o) => InspectCommand.Run(o),
                 (TokenizeOptions o) => TokenizeCommand.Run(o),
                 (DoctorOptions o) => DoctorCommand.Run(o),
+                (TrainOptions o) => TrainCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
