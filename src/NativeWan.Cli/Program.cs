@@ -16,6 +16,7 @@ public static class Program
         typeof(GenerateOptions),
         typeof(CacheLatentsOptions),
         typeof(CacheTextOptions),
+        typeof(TrainOptions),
     };
 
     public static int Main(string[] args)
@@ -32,6 +33,7 @@ public static class Program
                 (GenerateOptions o) => GenerateCommand.Run(o),
                 (CacheLatentsOptions o) => CacheLatentsCommand.Run(o),
                 (CacheTextOptions o) => CacheTextCommand.Run(o),
+                (TrainOptions o) => TrainCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
