@@ -36,7 +36,7 @@ public static class Program
                 (TrainOptions o) => TrainCommand.Run(o),
                 _ => 2);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

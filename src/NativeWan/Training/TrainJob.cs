@@ -44,6 +44,7 @@ public sealed class TrainJob
     readonly IReadOnlySet<string> _modelModules;
     readonly string _singleName;
     double? _evalInitial;
+    Generation.PreviewSampler? _preview;
 
     /// <summary>The trainer (state, experts).</summary>
     public LoraTrainer Trainer { get; }
@@ -259,7 +260,39 @@ public sealed class TrainJob
         };
         var modules = new HashSet<string>(low.Modules, StringComparer.Ordinal);
         if (dual) modules.IntersectWith(high.Modules);
-        return new TrainJob(args, data, trainer, plan, names, TrainMetadata.Build(run), modules, singleName, evalInitial);
+        var job = new TrainJob(args, data, trainer, plan, names, TrainMetadata.Build(run), modules, singleName, evalInitial);
+        job._preview = LoadPreview(args, task, trainer, observer);
+        return job;
+    }
+
+    /// <summary>The preview sampler for <c>--sample_prompts</c> (VAE and umT5 loaded once), or null.</summary>
+    static Generation.PreviewSampler? LoadPreview(TrainArgs args, WanTask task, LoraTrainer trainer, ITrainObserver observer)
+    {
+        if (args.SamplePrompts is null)
+        {
+            if (args.SampleEveryNSteps != null || args.SampleEveryNEpochs != null || args.SampleAtFirst)
+                observer.Warning("sampling options given without --sample_prompts: no previews are written");
+            return null;
+        }
+        if (args.Vae is null || args.T5 is null)
+            throw new ArgumentException("--sample_prompts needs --vae and --t5 (to decode previews and encode their prompts)");
+        var prompts = Generation.SamplePromptFile.Load(args.SamplePrompts);
+        observer.Info($"previews: {prompts.Count} prompt(s) from {args.SamplePrompts}");
+        var text = Generation.PromptEncoder.Load(args.T5, args.Spm, trainer.Experts[0].Dit.Config.TextLen);
+        using var vaeSrc = IO.TensorFiles.Open(args.Vae);
+        var vae = Models.Vae.WanVae.Load(vaeSrc);
+        return new Generation.PreviewSampler(prompts, text, vae, new Generation.PreviewOptions { Task = Generation.WanTaskDefaults.ParseTask(task.Name) });
+    }
+
+    /// <summary>Writes the preview videos for <paramref name="step"/> with the LoRAs trained so far (both experts when there are two).</summary>
+    void SamplePreviews(int step, Action<string> saved, CancellationToken stop)
+    {
+        if (_preview is null) return;
+        var ex = Trainer.Experts;
+        var hi = ex.FirstOrDefault(e => e.Role == ExpertRole.HighNoise);
+        var lo = ex.FirstOrDefault(e => e.Role == ExpertRole.LowNoise) ?? ex.FirstOrDefault(e => e.Role == ExpertRole.Single);
+        var files = _preview.Sample(step, Generation.PreviewSampler.Experts(hi?.Dit, hi?.Lora, lo?.Dit, lo?.Lora), _args.OutputDir!, _args.OutputName!, null, stop);
+        foreach (var f in files) saved(f);
     }
 
     readonly record struct LoadedDit(WanDit Dit, IReadOnlyList<LoraTarget> Targets, long Parameters, IReadOnlySet<string> Modules);
@@ -350,6 +383,8 @@ public sealed class TrainJob
             observer.Evaluation("start", Trainer.State.Step, evalStart.Value);
         }
 
+        if (_args.SampleAtFirst && Plan.StartStep == 0 && !stop.IsCancellationRequested) SamplePreviews(0, Saved, stop);
+
         int EpochsDone() => (int)(((long)Trainer.State.Epoch * n + Trainer.State.Cursor) / n);
         int doneBefore = EpochsDone();
         bool interrupted = false;
@@ -366,6 +401,7 @@ public sealed class TrainJob
                 if (_args.SaveState) SaveState(Names.StepState(p.Step), Saved);
                 metrics.Flush();
             }
+            if (_args.SampleEveryNSteps is int ss && p.Step % ss == 0) SamplePreviews(p.Step, Saved, stop);
             int done = EpochsDone();
             if (_args.SaveEveryNEpochs is int ne && done > doneBefore && done % ne == 0 && p.Step < total)
             {
@@ -373,6 +409,7 @@ public sealed class TrainJob
                 if (_args.SaveState) SaveState(Names.EpochState(done), Saved);
                 metrics.Flush();
             }
+            if (_args.SampleEveryNEpochs is int se && done > doneBefore && done % se == 0) SamplePreviews(p.Step, Saved, stop);
             doneBefore = done;
         }
         if (!interrupted && stop.IsCancellationRequested && Trainer.State.Step < total) interrupted = true;

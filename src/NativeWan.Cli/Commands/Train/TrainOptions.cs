@@ -210,14 +210,30 @@ public sealed class TrainOptions
     [Option("mixed_precision", Hidden = true)]
     public string? IgnoredMixedPrecision { get; set; }
 
-    [Option("vae", Hidden = true)]
-    public string? IgnoredVae { get; set; }
+    [Option("vae", HelpText = "VAE for decoding preview samples (with --sample_prompts).")]
+    public string? Vae { get; set; }
+
+    [Option("t5", HelpText = "umT5 encoder for preview prompts (with --sample_prompts); --spm if it embeds no tokenizer.")]
+    public string? T5 { get; set; }
+
+    [Option("spm", HelpText = "SentencePiece model for --t5 files without an embedded tokenizer.")]
+    public string? Spm { get; set; }
+
+    [Option("sample_prompts", HelpText = "musubi prompt file (one per line: prompt --w W --h H --f F --d SEED --s STEPS --l CFG --n NEG --i IMAGE) for preview videos.")]
+    public string? SamplePrompts { get; set; }
+
+    [Option("sample_every_n_steps", HelpText = "Write preview videos every N steps.")]
+    public string? SampleEveryNSteps { get; set; }
+
+    [Option("sample_every_n_epochs", HelpText = "Write preview videos every N epochs.")]
+    public string? SampleEveryNEpochs { get; set; }
+
+    [Option("sample_at_first", HelpText = "Also write preview videos before the first step.")]
+    public bool SampleAtFirst { get; set; }
 
     [Option("vae_dtype", Hidden = true)]
     public string? IgnoredVaeDtype { get; set; }
 
-    [Option("t5", Hidden = true)]
-    public string? IgnoredT5 { get; set; }
 
     [Option("clip", Hidden = true)]
     public string? IgnoredClip { get; set; }

@@ -117,6 +117,20 @@ public sealed class TrainArgs
     [TrainArg("output_dir")] public string? OutputDir { get; set; }
     /// <summary><c>--output_name</c> (required).</summary>
     [TrainArg("output_name")] public string? OutputName { get; set; }
+    /// <summary><c>--sample_prompts</c>: musubi's per-line prompt file; previews need <see cref="Vae"/> and <see cref="T5"/>.</summary>
+    [TrainArg("sample_prompts")] public string? SamplePrompts { get; set; }
+    /// <summary><c>--sample_every_n_steps</c>.</summary>
+    [TrainArg("sample_every_n_steps")] public int? SampleEveryNSteps { get; set; }
+    /// <summary><c>--sample_every_n_epochs</c>.</summary>
+    [TrainArg("sample_every_n_epochs")] public int? SampleEveryNEpochs { get; set; }
+    /// <summary><c>--sample_at_first</c>: also sample before the first step.</summary>
+    [TrainArg("sample_at_first")] public bool SampleAtFirst { get; set; }
+    /// <summary><c>--vae</c>: the VAE used to decode previews.</summary>
+    [TrainArg("vae")] public string? Vae { get; set; }
+    /// <summary><c>--t5</c>: the umT5 encoder (with embedded tokenizer, or see <see cref="Spm"/>) used for preview prompts.</summary>
+    [TrainArg("t5")] public string? T5 { get; set; }
+    /// <summary><c>--spm</c>: SentencePiece model when the <see cref="T5"/> file embeds none.</summary>
+    [TrainArg("spm")] public string? Spm { get; set; }
     /// <summary><c>--gradient_checkpointing</c>: keep block inputs only and recompute in backward.</summary>
     [TrainArg("gradient_checkpointing")] public bool GradientCheckpointing { get; set; }
     /// <summary><c>--lora_format</c>: musubi (default), comfy or both.</summary>
@@ -146,7 +160,7 @@ public sealed class TrainArgs
     public static readonly IReadOnlySet<string> IgnoredKeys = new HashSet<string>(StringComparer.Ordinal)
     {
         "mixed_precision", "sdpa", "flash_attn", "flash3", "xformers", "sage_attn", "split_attn", "fp8_base", "fp8_scaled",
-        "fp8_t5", "vae", "vae_dtype", "t5", "clip", "max_data_loader_n_workers", "persistent_data_loader_workers",
+        "fp8_t5", "vae_dtype", "clip", "max_data_loader_n_workers", "persistent_data_loader_workers",
         "blocks_to_swap", "offload_inactive_dit", "logging_dir", "log_with", "log_prefix", "vae_cache_cpu",
         "save_last_n_steps", "save_last_n_epochs", "save_last_n_steps_state", "save_last_n_epochs_state", "guidance_scale",
     };
@@ -333,7 +347,8 @@ public sealed class TrainArgs
                     : throw new FormatException($"weighting_scheme '{v}' is not supported yet (none only)");
             case "min_timestep" or "max_timestep":
                 return (int)v is >= 0 and <= 1000 ? v : throw new FormatException($"{v} must be within 0…1000");
-            case "max_train_steps" or "max_train_epochs" or "save_every_n_steps" or "save_every_n_epochs": return Positive(key, (int)v);
+            case "max_train_steps" or "max_train_epochs" or "save_every_n_steps" or "save_every_n_epochs"
+                or "sample_every_n_steps" or "sample_every_n_epochs": return Positive(key, (int)v);
             case "seed": return (long)v >= 0 ? v : throw new FormatException("must be >= 0");
             case "lora_format":
                 return ((string)v).Trim().ToLowerInvariant() is var f && f is "musubi" or "comfy" or "both" ? f
@@ -346,7 +361,8 @@ public sealed class TrainArgs
                     "bf16" or "bfloat16" => "bf16",
                     _ => throw new FormatException($"unknown save_precision '{v}' (float, fp16, bf16)"),
                 };
-            case "output_name" or "output_dir" or "dit" or "dit_high_noise" or "dataset_config" or "data" or "resume" or "network_weights" or "config_file":
+            case "output_name" or "output_dir" or "dit" or "dit_high_noise" or "dataset_config" or "data" or "resume" or "network_weights" or "config_file"
+                or "sample_prompts" or "vae" or "t5" or "spm":
                 return ((string)v).Length > 0 ? v : throw new FormatException("must not be empty");
             default: return v;
         }
