@@ -11,9 +11,9 @@ namespace NativeWan.Training.Config;
 public sealed record WanTask(string Name, int InDim, double DefaultBoundary, bool IsImageToVideo)
 {
     /// <summary>Text-to-video A14B.</summary>
-    public static readonly WanTask T2VA14B = new("t2v-A14B", 16, 0.875, false);
+    public static readonly WanTask T2VA14B = new("t2v-A14B", 16, NativeWan.Sampling.ExpertSchedule.T2VA14B.Boundary, false);
     /// <summary>Image-to-video A14B.</summary>
-    public static readonly WanTask I2VA14B = new("i2v-A14B", 36, 0.9, true);
+    public static readonly WanTask I2VA14B = new("i2v-A14B", 36, NativeWan.Sampling.ExpertSchedule.I2VA14B.Boundary, true);
 
     static readonly string[] OtherMusubiTasks =
         ["t2v-14B", "t2v-1.3B", "i2v-14B", "t2i-14B", "flf2v-14B", "t2v-1.3B-FC", "t2v-14B-FC", "i2v-14B-FC", "ti2v-5B"];
