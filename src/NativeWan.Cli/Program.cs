@@ -13,6 +13,7 @@ public static class Program
         typeof(TokenizeOptions),
         typeof(DoctorOptions),
         typeof(InitTinyOptions),
+        typeof(VerifyKernelsOptions),
     };
 
     public static int Main(string[] args)
@@ -26,6 +27,7 @@ public static class Program
                 (TokenizeOptions o) => TokenizeCommand.Run(o),
                 (DoctorOptions o) => DoctorCommand.Run(o),
                 (InitTinyOptions o) => InitTinyCommand.Run(o),
+                (VerifyKernelsOptions o) => VerifyKernelsCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
