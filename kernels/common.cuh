@@ -2,7 +2,8 @@
 //
 // defines: nw::bf16, nw::bf16_to_float, nw::float_to_bf16, nw::load_bf16x8 / nw::store_bf16x8,
 //          nw::load_float4 / nw::store_float4, nw::warp_sum / nw::warp_max, nw::block_sum / nw::block_max,
-//          nw::global_thread_index, nw::grid_stride, nw::is_aligned
+//          nw::global_thread_index, nw::grid_stride, nw::is_aligned,
+//          nw::to_float / nw::store (bf16-or-fp32 generic access), nw::neg_inf, nw::warp_broadcast
 //
 // Compiled two ways, from this same file:
 //   * at run time by NVRTC (src/NativeWan/Cuda/Nvrtc/KernelCompiler.cs) with -std=c++17 -lineinfo
@@ -56,6 +57,15 @@ __device__ __forceinline__ unsigned int pack_bf16x2(float lo, float hi) {
     return static_cast<unsigned int>(float_to_bf16(lo).bits) | (static_cast<unsigned int>(float_to_bf16(hi).bits) << 16);
 }
 
+// Generic element access for kernels templated on a storage type T ∈ {bf16, float}: compute is always fp32.
+__device__ __forceinline__ float to_float(bf16 x) { return bf16_to_float(x); }
+__device__ __forceinline__ float to_float(float x) { return x; }
+__device__ __forceinline__ void store(bf16* p, float v) { *p = float_to_bf16(v); }
+__device__ __forceinline__ void store(float* p, float v) { *p = v; }
+
+// −∞ without <math.h> (NVRTC has no INFINITY macro without host headers).
+__device__ __forceinline__ float neg_inf() { return -__int_as_float(0x7f800000); }
+
 // ---------------------------------------------------------------------------------------------------------------
 // vector loads and stores (16 bytes per thread: one LDG.128 / STG.128)
 
@@ -108,6 +118,9 @@ __device__ __forceinline__ float warp_sum(float v) {
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
     return v;
 }
+
+// Value of lane `src` on every lane of the warp. All 32 lanes must be active.
+__device__ __forceinline__ float warp_broadcast(float v, int src) { return __shfl_sync(0xffffffffu, v, src); }
 
 // Maximum over the 32 lanes of a warp; every lane gets the result.
 __device__ __forceinline__ float warp_max(float v) {

@@ -17,6 +17,7 @@ public static class Program
         typeof(CacheLatentsOptions),
         typeof(CacheTextOptions),
         typeof(TrainOptions),
+        typeof(VerifyKernelsOptions),
     };
 
     public static int Main(string[] args)
@@ -34,6 +35,7 @@ public static class Program
                 (CacheLatentsOptions o) => CacheLatentsCommand.Run(o),
                 (CacheTextOptions o) => CacheTextCommand.Run(o),
                 (TrainOptions o) => TrainCommand.Run(o),
+                (VerifyKernelsOptions o) => VerifyKernelsCommand.Run(o),
                 _ => 2);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or NativeWan.IO.ModelFileException or ArgumentException or UnauthorizedAccessException)
