@@ -9,19 +9,8 @@ using NativeWan.Cuda.Nvrtc;
 namespace NativeWan.Cli.Commands;
 
 [Verb("doctor", HelpText = "Check the CUDA setup: driver, NVRTC and cuBLASLt versions, GPU, kernel compilation (and cache), and small GPU-vs-CPU checks.")]
-public sealed class DoctorOptions
+public sealed class DoctorOptions : KernelToolOptions
 {
-    [Option('d', "device", Default = 0, HelpText = "CUDA device ordinal to test.")]
-    public int Device { get; set; }
-
-    [Option("kernels", HelpText = "Kernels folder (default: NATIVEWAN_KERNELS_DIR, else kernels/ next to the executable or in a parent folder).")]
-    public string? KernelsDirectory { get; set; }
-
-    [Option("cache", HelpText = "Kernel cache folder (default: NATIVEWAN_KERNEL_CACHE, else ~/.cache/nativewan/kernels).")]
-    public string? CacheDirectory { get; set; }
-
-    [Option("rebuild", HelpText = "Recompile every kernel even when cached (the cache entries are replaced).")]
-    public bool Rebuild { get; set; }
 }
 
 /// <summary>

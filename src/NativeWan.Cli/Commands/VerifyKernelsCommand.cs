@@ -9,28 +9,16 @@ using NativeWan.Ops.Cuda;
 namespace NativeWan.Cli.Commands;
 
 [Verb("verify-kernels", HelpText = "Run every CUDA op kernel against its CPU reference on random inputs at several shapes and print the normalized MSE per op and output (needs a CUDA GPU).")]
-public sealed class VerifyKernelsOptions
+public sealed class VerifyKernelsOptions : KernelToolOptions
 {
     [Option("json", HelpText = "Also write the results to this file as JSON.")]
     public string? Json { get; set; }
-
-    [Option('d', "device", Default = 0, HelpText = "CUDA device ordinal.")]
-    public int Device { get; set; }
 
     [Option("op", Separator = ',', HelpText = "Only these op families, comma-separated (see --list).")]
     public IEnumerable<string> Ops { get; set; } = Array.Empty<string>();
 
     [Option("list", HelpText = "List the op families, their CPU twins and kernels, then exit (no GPU needed).")]
     public bool List { get; set; }
-
-    [Option("kernels", HelpText = "Kernels folder (default: NATIVEWAN_KERNELS_DIR, else kernels/ next to the executable or in a parent folder).")]
-    public string? KernelsDirectory { get; set; }
-
-    [Option("cache", HelpText = "Kernel cache folder (default: NATIVEWAN_KERNEL_CACHE, else ~/.cache/nativewan/kernels).")]
-    public string? CacheDirectory { get; set; }
-
-    [Option("rebuild", HelpText = "Compile every kernel with NVRTC even when a fatbin or cache entry exists.")]
-    public bool Rebuild { get; set; }
 
     [Option("seed", Default = 1234, HelpText = "Seed of the random inputs.")]
     public int Seed { get; set; }
