@@ -33,6 +33,17 @@ public class WanVaeGoldenTests(ITestOutputHelper output)
         Assert.Equal(f.ReadFloat32("const.inv_std"), vae.LatentInvStd); // bit-exact float32(1/std)
     }
 
+    [Fact]
+    public void OfficialPthWeightsEncodeExactlyLikeTheSafetensors()
+    {
+        using var f = TensorFiles.Open(VaeTestData.FilePath);
+        using var pth = TensorFiles.Open(Golden.Path("pth", "vae_f32.pth"));
+        var video = VaeTestData.Read(f, "in.video");
+        var a = VaeTestData.Vae.Encode(video);
+        var b = WanVae.Load(pth).Encode(video);
+        Assert.Equal(a.Data, b.Data);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("_long")]
