@@ -141,7 +141,7 @@ internal sealed class TrainConsole : ITrainObserver
         {
             double start = r.EvalInitial ?? r.EvalStart ?? double.NaN;
             string from = r.EvalInitial is not null ? "step 0" : "start";
-            Line(I($"evaluation loss ({TrainJob.EvaluationSigmas.Length} noise levels × up to {TrainJob.EvaluationItems} items, fixed noise): {from} {start:0.000000} → end {end:0.000000} ({(end - start) / start * 100:+0.0;-0.0} %)"), "bold");
+            Line(I($"evaluation loss ({TrainJob.EvaluationSigmas.Length} noise levels × up to {TrainJob.EvaluationItems} items, fixed noise): {from} {start:0.000000} → end {end:0.000000} ({Math.Round((end - start) / start * 100, 1):+0.0;-0.0;0.0} %)"), "bold");
         }
         var files = new Table().Border(Border).Title(Title("files written")).AddColumn("path");
         foreach (var f in r.Files.Distinct()) files.AddRow(Markup.Escape(f));
