@@ -53,18 +53,33 @@ public sealed record WanTaskDefaults(WanTask Task, double Shift, int Steps, Expe
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "unknown task"),
     };
 
+    /// <summary>The official task name (<c>t2v-A14B</c>, <c>i2v-A14B</c>), as musubi's <c>--task</c> spells it.</summary>
+    public string Name => TaskName(Task);
+
+    /// <summary>The DiT input channels the task needs (spec 1.1): 16 for T2V, 36 (16 + 4 mask + 16 image) for I2V.</summary>
+    public int InDim => IsImageToVideo ? 36 : 16;
+
+    /// <summary>musubi task names that exist there but not (yet) here, for a clearer error.</summary>
+    static readonly string[] OtherMusubiTasks =
+        ["t2v-14B", "t2v-1.3B", "i2v-14B", "t2i-14B", "flf2v-14B", "t2v-1.3B-FC", "t2v-14B-FC", "i2v-14B-FC", "ti2v-5B"];
+
     /// <summary>Parses an official task name (<c>t2v-A14B</c>, <c>i2v-A14B</c>; case-insensitive, '-' optional).</summary>
-    /// <exception cref="ArgumentException">Any other name (the message lists the valid ones).</exception>
+    /// <exception cref="ArgumentException">Any other name: musubi's other Wan tasks are "not supported yet", anything else unknown.</exception>
     public static WanTask ParseTask(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return name.Replace("-", "").Replace("_", "").ToLowerInvariant() switch
+        return name.Trim().Replace("-", "").Replace("_", "").ToLowerInvariant() switch
         {
             "t2va14b" => WanTask.T2VA14B,
             "i2va14b" => WanTask.I2VA14B,
+            _ when OtherMusubiTasks.Any(t => t.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+                => throw new ArgumentException($"task '{name.Trim()}' is not supported yet (Wan 2.2 A14B only: t2v-A14B, i2v-A14B)"),
             _ => throw new ArgumentException($"unknown task '{name}' (expected t2v-A14B or i2v-A14B)"),
         };
     }
+
+    /// <summary>The defaults of the task named <paramref name="name"/> (see <see cref="ParseTask"/>).</summary>
+    public static WanTaskDefaults Parse(string name) => For(ParseTask(name));
 
     /// <summary>The official name of <paramref name="task"/>.</summary>
     public static string TaskName(WanTask task) => task == WanTask.I2VA14B ? "i2v-A14B" : "t2v-A14B";

@@ -93,8 +93,8 @@ public sealed class TrainJob
             if (k is not ("exclude_patterns" or "include_patterns"))
                 observer.Warning($"network arg '{na}' is not supported yet and is ignored (exclude_patterns, include_patterns)");
         }
-        var task = WanTask.Parse(args.Task);
-        double boundary = args.TimestepBoundary ?? task.DefaultBoundary;
+        var task = Generation.WanTaskDefaults.Parse(args.Task);
+        double boundary = args.TimestepBoundary ?? task.Experts.Boundary;
         bool dual = args.DitHighNoise is not null;
         if (!dual && args.SharedLora) observer.Warning("--shared_lora has no effect with a single DiT");
 
@@ -266,7 +266,7 @@ public sealed class TrainJob
     }
 
     /// <summary>The preview sampler for <c>--sample_prompts</c> (VAE and umT5 loaded once), or null.</summary>
-    static Generation.PreviewSampler? LoadPreview(TrainArgs args, WanTask task, LoraTrainer trainer, ITrainObserver observer)
+    static Generation.PreviewSampler? LoadPreview(TrainArgs args, Generation.WanTaskDefaults task, LoraTrainer trainer, ITrainObserver observer)
     {
         if (args.SamplePrompts is null)
         {
@@ -281,7 +281,7 @@ public sealed class TrainJob
         var text = Generation.PromptEncoder.Load(args.T5, args.Spm, trainer.Experts[0].Dit.Config.TextLen);
         using var vaeSrc = IO.TensorFiles.Open(args.Vae);
         var vae = Models.Vae.WanVae.Load(vaeSrc);
-        return new Generation.PreviewSampler(prompts, text, vae, new Generation.PreviewOptions { Task = Generation.WanTaskDefaults.ParseTask(task.Name) });
+        return new Generation.PreviewSampler(prompts, text, vae, new Generation.PreviewOptions { Task = task.Task });
     }
 
     /// <summary>Writes the preview videos for <paramref name="step"/> with the LoRAs trained so far (both experts when there are two).</summary>
@@ -298,15 +298,15 @@ public sealed class TrainJob
     readonly record struct LoadedDit(WanDit Dit, IReadOnlyList<LoraTarget> Targets, long Parameters, IReadOnlySet<string> Modules);
 
     /// <summary>Reads a DiT's configuration from its header and checks in_dim against the task.</summary>
-    static WanConfig ProbeDit(string path, WanTask task)
+    static WanConfig ProbeDit(string path, Generation.WanTaskDefaults task)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: DiT checkpoint not found", path);
         using var src = TensorFiles.Open(path, stripPrefix: "model.diffusion_model.");
         var cfg = WanConfig.FromWeights(src);
         if (cfg.InDim != task.InDim)
             throw new ArgumentException($"{path}: this DiT has in_dim {cfg.InDim} ({cfg.ModelType}) but --task {task.Name} needs in_dim {task.InDim}"
-                + (cfg.InDim == WanTask.I2VA14B.InDim ? " (it looks like an I2V model: use --task i2v-A14B)"
-                    : cfg.InDim == WanTask.T2VA14B.InDim ? " (it looks like a T2V model: use --task t2v-A14B)" : ""));
+                + (cfg.InDim == Generation.WanTaskDefaults.I2VA14B.InDim ? " (it looks like an I2V model: use --task i2v-A14B)"
+                    : cfg.InDim == Generation.WanTaskDefaults.T2VA14B.InDim ? " (it looks like a T2V model: use --task t2v-A14B)" : ""));
         return cfg;
     }
 

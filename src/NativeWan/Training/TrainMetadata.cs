@@ -24,7 +24,7 @@ public sealed record TrainRunInfo
     /// <summary>Effective seed (<c>ss_seed</c>).</summary>
     public required long Seed { get; init; }
     /// <summary>The task.</summary>
-    public required WanTask Task { get; init; }
+    public required Generation.WanTaskDefaults Task { get; init; }
     /// <summary>Expert boundary as a fraction.</summary>
     public required double TimestepBoundary { get; init; }
     /// <summary>Datasets as musubi's <c>dataset.get_metadata()</c>.</summary>

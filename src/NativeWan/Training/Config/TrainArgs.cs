@@ -23,7 +23,7 @@ public sealed class TrainArgs
     /// <summary><c>--dit_high_noise</c>: the high-noise expert; both experts are then trained in one job.</summary>
     [TrainArg("dit_high_noise")] public string? DitHighNoise { get; set; }
     /// <summary><c>--task</c>: <c>t2v-A14B</c> (default) or <c>i2v-A14B</c>.</summary>
-    [TrainArg("task")] public string Task { get; set; } = WanTask.T2VA14B.Name;
+    [TrainArg("task")] public string Task { get; set; } = Generation.WanTaskDefaults.T2VA14B.Name;
     /// <summary><c>--timestep_boundary</c> as a fraction (0.875 or 875 accepted); null = the task's default.</summary>
     [TrainArg("timestep_boundary")] public double? TimestepBoundary { get; set; }
 
@@ -311,7 +311,9 @@ public sealed class TrainArgs
     {
         switch (key)
         {
-            case "task": return WanTask.Parse((string)v).Name;
+            case "task":
+                try { return Generation.WanTaskDefaults.Parse((string)v).Name; }
+                catch (ArgumentException e) { throw new FormatException(e.Message); }
             case "timestep_boundary":
             {
                 double b = (double)v;
