@@ -1,8 +1,8 @@
 // kernels/lora_linear.cu — the LoRA half of a Linear layer with adapter (spec 7.1, backward spec section 10):
 //   y = x·Wᵀ + b + s·(x·Aᵀ)·Bᵀ,   A = lora_down [RK, IN], B = lora_up [OUT, RK], s = multiplier·alpha/rank.
-// The base product x·Wᵀ + b (and the base input gradient dy·W) comes from cuBLASLt (src/NativeWan/Cuda/Blas); the
-// kernels here add the low-rank part. CPU twin: NativeWan.Ops.Cpu.CpuOps.LinearForward/Backward
-// (src/NativeWan/Ops/Cpu/Linear.cs).
+// The base product x·Wᵀ + b (and the base input gradient dy·W) comes from the base GEMM (NativeWan.Ops.Cuda.IGemm:
+// cuBLASLt, or the tiled kernels/gemm_simple.cu); the kernels here add the low-rank part.
+// CPU twin: NativeWan.Ops.Cpu.CpuOps.LinearForward/Backward (src/NativeWan/Ops/Cpu/Linear.cs).
 //
 // Dimension letters: R = rows (tokens), IN / OUT features, RK = rank.
 // Storage: x, y, dy, A, B bf16 (A, B are the bf16 compute copies that nw_adamw_f32 writes); mid = x·Aᵀ and
@@ -10,13 +10,13 @@
 //
 // Kernels (all extern "C"):
 //   nw_lora_down_bf16             mid  = x·Aᵀ                      (=)                                          (v1)
-//   nw_lora_up_{bf16,f32}         y   += s·mid·Bᵀ                  (+=, read-modify-write of the cuBLASLt output:
+//   nw_lora_up_{bf16,f32}         y   += s·mid·Bᵀ                  (+=, read-modify-write of the base GEMM output:
 //                                                                    the adapter costs no extra pass over y)     (v1)
 //   nw_lora_dmid_bf16             dmid = s·dy·B                    (=)                                          (v1)
 //   nw_lora_grad_down_bf16        dA  += dmidᵀ·x                   (+=, split over rows, fp32 atomics)          (v1)
 //   nw_lora_grad_up_bf16          dB  += s·dyᵀ·mid                 (+=, split over rows, fp32 atomics)          (v1)
 //   nw_lora_grad_input_{bf16,f32} dx (= or +=) dmid·A              (the adapter's share of the input gradient;
-//                                                                    accumulate = 1 adds to cuBLASLt's dy·W)    (v1)
+//                                                                    accumulate = 1 adds to the GEMM's dy·W)   (v1)
 // All are one templated tile kernel: C[m, n] (=, +=, atomic +=) α·Σ_k A(m, k)·B(k, n) with arbitrary element strides,
 // fp32 accumulation, bf16 / fp32 operands.
 //

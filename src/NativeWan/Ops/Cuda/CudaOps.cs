@@ -16,8 +16,9 @@ namespace NativeWan.Ops.Cuda;
 /// master weights, fp32 arithmetic.
 /// </summary>
 /// <remarks>
-/// Scratch tensors (attention delta, loss partials) come from the backend and are freed right after the launches that
-/// use them (safe: frees are stream-ordered). Not for concurrent use from several threads.
+/// Scratch tensors (attention delta, loss partials) are passed in by callers with an allocation plan; when omitted they
+/// come from the backend and are freed right after the launches that use them (safe: frees are stream-ordered). Not for
+/// concurrent use from several threads.
 /// </remarks>
 public sealed class CudaOps : IDisposable
 {
@@ -25,21 +26,20 @@ public sealed class CudaOps : IDisposable
 
     /// <summary>Where launches run and tensors live.</summary>
     public IKernelBackend Backend { get; }
-    /// <summary>cuBLASLt for the base products of <see cref="LinearForward"/> / <see cref="LinearBackward"/>; null when absent.</summary>
-    public CublasLtGemm? Gemm { get; }
-    /// <summary>The stream cuBLASLt products are enqueued on (the backend's stream).</summary>
-    public nint GemmStream { get; }
+    /// <summary>The base products of <see cref="LinearForward"/> / <see cref="LinearBackward"/> (cuBLASLt or the tiled
+    /// kernel); null when the ops were created without one.</summary>
+    public IGemm? Gemm { get; }
 
-    /// <summary>Ops on the GPU backend, with cuBLASLt for the Linear base products when given.</summary>
+    /// <summary>Ops on the GPU backend, with cuBLASLt (on the backend's stream) for the Linear base products when given.</summary>
     public CudaOps(CudaKernelBackend backend, CublasLtGemm? gemm = null)
-        : this((IKernelBackend)backend, gemm, backend?.Stream.Raw ?? 0) { }
+        : this((IKernelBackend)backend, gemm is null ? null : new CublasLtBaseGemm(gemm, backend?.Stream.Raw ?? 0)) { }
 
-    /// <summary>Ops on any backend; <paramref name="gemm"/> must run on the same stream as the backend.</summary>
-    public CudaOps(IKernelBackend backend, CublasLtGemm? gemm = null, nint gemmStream = 0)
+    /// <summary>Ops on any backend; <paramref name="gemm"/> must enqueue on the backend's stream (e.g. <see cref="SimpleGemm"/>
+    /// over the same backend, or <see cref="CublasLtBaseGemm"/> on its stream).</summary>
+    public CudaOps(IKernelBackend backend, IGemm? gemm = null)
     {
         Backend = backend ?? throw new ArgumentNullException(nameof(backend));
         Gemm = gemm;
-        GemmStream = gemmStream;
     }
 
     /// <summary>Enqueues one described launch.</summary>
@@ -178,11 +178,15 @@ public sealed class CudaOps : IDisposable
         int headDim, int keyValid, float scale)
         => Launch(KernelPlans.AttentionForward(output, lse, q, k, v, lq, lk, heads, headDim, keyValid, scale));
 
-    /// <summary>Twin of CpuOps.AttentionBackward: preprocess (delta into pool scratch), dQ, then dK/dV.</summary>
+    /// <summary>
+    /// Twin of CpuOps.AttentionBackward: preprocess (delta), dQ, then dK/dV. <paramref name="delta"/> is fp32 scratch of at
+    /// least heads·lq elements; when null one is taken from the backend and freed after the launches.
+    /// </summary>
     public void AttentionBackward(GpuTensor dq, GpuTensor dk, GpuTensor dv, GpuTensor dout, GpuTensor q, GpuTensor k, GpuTensor v,
-        GpuTensor output, GpuTensor lse, int lq, int lk, int heads, int headDim, int keyValid, float scale)
+        GpuTensor output, GpuTensor lse, int lq, int lk, int heads, int headDim, int keyValid, float scale, GpuTensor delta = default)
     {
-        var delta = Backend.Allocate((long)heads * lq, DType.F32, "attention delta");
+        bool own = delta.IsNull;
+        if (own) delta = Backend.Allocate((long)heads * lq, DType.F32, "attention delta");
         try
         {
             var pre = KernelPlans.AttentionBackwardPreprocess(delta, dout, output, lq, heads, headDim);
@@ -190,7 +194,7 @@ public sealed class CudaOps : IDisposable
             var ckv = KernelPlans.AttentionBackwardDkDv(dk, dv, dout, q, k, v, lse, delta, lq, lk, heads, headDim, keyValid, scale);
             Launch(pre); Launch(cq); Launch(ckv);
         }
-        finally { Backend.Free(delta); }
+        finally { if (own) Backend.Free(delta); }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ public sealed class CudaOps : IDisposable
 
     /// <summary>
     /// The adapter half of CpuOps.LinearForward: <c>mid = x·Aᵀ</c>, <c>output += scale·mid·Bᵀ</c>, where
-    /// <paramref name="output"/> already holds the base product (cuBLASLt's x·Wᵀ + b).
+    /// <paramref name="output"/> already holds the base product x·Wᵀ + b (from <see cref="Gemm"/>).
     /// </summary>
     public void LoraForward(GpuTensor output, GpuTensor loraMid, GpuTensor input, GpuTensor loraDown, GpuTensor loraUp, float loraScale,
         int rows, int inF, int outF, int rank)
@@ -210,7 +214,7 @@ public sealed class CudaOps : IDisposable
 
     /// <summary>
     /// The adapter half of CpuOps.LinearBackward: <c>dmid = s·dy·B</c>, <c>dB += s·dyᵀ·mid</c>, <c>dA += dmidᵀ·x</c> and,
-    /// when <paramref name="dinput"/> is not null, <c>dx (= or +=) dmid·A</c> (+= onto the base dy·W with
+    /// when <paramref name="dinput"/> is not null, <c>dx (= or +=) dmid·A</c> (+= onto the base GEMM's dy·W with
     /// <paramref name="accumulateInput"/>).
     /// </summary>
     public void LoraBackward(GpuTensor dinput, GpuTensor dLoraDown, GpuTensor dLoraUp, GpuTensor dLoraMid, GpuTensor dout, GpuTensor input,
@@ -226,29 +230,25 @@ public sealed class CudaOps : IDisposable
     }
 
     /// <summary>
-    /// Twin of CpuOps.LinearForward: <c>y = x·Wᵀ + b</c> on cuBLASLt (bf16 inputs, fp32 accumulation, output in
+    /// Twin of CpuOps.LinearForward: <c>y = x·Wᵀ + b</c> on <see cref="Gemm"/> (bf16 inputs, fp32 accumulation, output in
     /// <paramref name="output"/>'s dtype, bias in the same dtype or null), then <see cref="LoraForward"/> when rank &gt; 0.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No cuBLASLt (<see cref="Gemm"/> is null).</exception>
+    /// <exception cref="InvalidOperationException">No GEMM (<see cref="Gemm"/> is null).</exception>
+    /// <exception cref="ArgumentException">Bad operands (see <see cref="IGemm"/>) or a negative rank.</exception>
     public void LinearForward(GpuTensor output, GpuTensor loraMid, GpuTensor input, GpuTensor weight, GpuTensor bias, GpuTensor loraDown,
         GpuTensor loraUp, float loraScale, int rows, int inF, int outF, int rank)
     {
-        var gemm = Gemm ?? throw new InvalidOperationException("LinearForward needs cuBLASLt for the base product; CudaOps was created without it");
-        var outType = GemmType(output, "LinearForward", nameof(output));
-        CheckGemmOperand(input, (long)rows * inF, "LinearForward", nameof(input));
-        CheckGemmOperand(weight, (long)outF * inF, "LinearForward", nameof(weight));
-        if (!bias.IsNull && (bias.DType != output.DType || bias.Length < outF))
-            throw new ArgumentException($"LinearForward: bias must be {output.DType} with {outF} elements (got {bias})", nameof(bias));
+        var gemm = Gemm ?? throw new InvalidOperationException("LinearForward needs a GEMM for the base product; CudaOps was created without one");
         if (rank < 0) throw new ArgumentException($"LinearForward: rank must be ≥ 0 (got {rank})", nameof(rank));
-        gemm.MatMul(input.Pointer, weight.Pointer, output.Pointer, rows, outF, inF, transA: false, transB: true, outType, bias.Pointer, stream: GemmStream);
+        gemm.Forward(output, input, weight, bias, rows, outF, inF);
         if (rank > 0) LoraForward(output, loraMid, input, loraDown, loraUp, loraScale, rows, inF, outF, rank);
     }
 
     /// <summary>
-    /// Twin of CpuOps.LinearBackward with a frozen base: <c>dx (= or +=) dy·W</c> on cuBLASLt (skipped when
+    /// Twin of CpuOps.LinearBackward with a frozen base: <c>dx (= or +=) dy·W</c> on <see cref="Gemm"/> (skipped when
     /// <paramref name="dinput"/> is null), then <see cref="LoraBackward"/> when rank &gt; 0.
     /// </summary>
-    /// <exception cref="InvalidOperationException">dinput is wanted but there is no cuBLASLt.</exception>
+    /// <exception cref="InvalidOperationException">dinput is wanted but there is no GEMM.</exception>
     public void LinearBackward(GpuTensor dinput, GpuTensor dLoraDown, GpuTensor dLoraUp, GpuTensor dLoraMid, GpuTensor dout, GpuTensor input,
         GpuTensor weight, GpuTensor loraDown, GpuTensor loraUp, GpuTensor loraMid, float loraScale, int rows, int inF, int outF, int rank,
         bool accumulateInput = false)
@@ -256,30 +256,12 @@ public sealed class CudaOps : IDisposable
         if (rank < 0) throw new ArgumentException($"LinearBackward: rank must be ≥ 0 (got {rank})", nameof(rank));
         if (!dinput.IsNull)
         {
-            var gemm = Gemm ?? throw new InvalidOperationException("LinearBackward needs cuBLASLt for dy·W; CudaOps was created without it");
-            var outType = GemmType(dinput, "LinearBackward", nameof(dinput));
-            CheckGemmOperand(dout, (long)rows * outF, "LinearBackward", nameof(dout));
-            CheckGemmOperand(weight, (long)outF * inF, "LinearBackward", nameof(weight));
-            gemm.MatMul(dout.Pointer, weight.Pointer, dinput.Pointer, rows, inF, outF, transA: false, transB: false, outType,
-                beta: accumulateInput ? 1f : 0f, stream: GemmStream);
+            var gemm = Gemm ?? throw new InvalidOperationException("LinearBackward needs a GEMM for dy·W; CudaOps was created without one");
+            gemm.BackwardA(dinput, dout, weight, rows, outF, inF, accumulateInput);
         }
         if (rank > 0)
             LoraBackward(dinput, dLoraDown, dLoraUp, dLoraMid, dout, input, loraDown, loraUp, loraMid, loraScale, rows, inF, outF, rank,
                 accumulateInput: true);
-    }
-
-    static GemmOutput GemmType(GpuTensor t, string op, string name) => t.DType switch
-    {
-        _ when t.IsNull => throw new ArgumentException($"{op}: {name} is required (got a null tensor)", name),
-        DType.BF16 => GemmOutput.BFloat16,
-        DType.F32 => GemmOutput.Float32,
-        _ => throw new ArgumentException($"{op}: {name} is {t.DType}; expected BF16 or F32", name),
-    };
-
-    static void CheckGemmOperand(GpuTensor t, long n, string op, string name)
-    {
-        if (t.IsNull || t.DType != DType.BF16 || t.Length < n)
-            throw new ArgumentException($"{op}: {name} must be BF16 with at least {n} elements (got {t})", name);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -292,25 +274,29 @@ public sealed class CudaOps : IDisposable
     /// <summary>
     /// Flow-matching loss <c>mean((pred − (ε − x0))²)</c> into <paramref name="loss"/> (fp32 [1], stays on the device) and
     /// <c>dpred = 2·(pred − target)/N</c> (null to skip); <paramref name="sumOut"/> (float64 [1] or null) receives Σ diff².
+    /// <paramref name="partials"/> is float64 scratch of at least <see cref="LaunchShapes.LossBlocks"/>(n) elements; when
+    /// null one is taken from the backend and freed after the launches.
     /// </summary>
-    public void FlowMatchingLoss(GpuTensor dpred, GpuTensor loss, GpuTensor pred, GpuTensor x0, GpuTensor noise, long n, GpuTensor sumOut = default)
+    public void FlowMatchingLoss(GpuTensor dpred, GpuTensor loss, GpuTensor pred, GpuTensor x0, GpuTensor noise, long n, GpuTensor sumOut = default,
+        GpuTensor partials = default)
     {
         int blocks = LaunchShapes.LossBlocks(n);
-        var partials = Backend.Allocate(blocks, DType.F64, "loss partial sums");
+        bool own = partials.IsNull;
+        if (own) partials = Backend.Allocate(blocks, DType.F64, "loss partial sums");
         try
         {
             var a = KernelPlans.FlowMsePartial(dpred, partials, pred, x0, noise, n, blocks);
             var b = KernelPlans.FlowMseFinalize(loss, sumOut, partials, blocks, n);
             Launch(a); Launch(b);
         }
-        finally { Backend.Free(partials); }
+        finally { if (own) Backend.Free(partials); }
     }
 
     /// <summary>One AdamW update (twin of Optim.AdamW.Update for one flat parameter buffer); see <see cref="KernelPlans.AdamWStep"/>.</summary>
     public void AdamWStep(GpuTensor param, GpuTensor m, GpuTensor v, GpuTensor grad, GpuTensor paramBf16, long n, AdamWScalars scalars)
         => Launch(KernelPlans.AdamWStep(param, m, v, grad, paramBf16, n, scalars));
 
-    /// <summary>Returns RoPE tables still uploaded (the backend and cuBLASLt belong to the caller).</summary>
+    /// <summary>Returns RoPE tables still uploaded (the backend and the GEMM belong to the caller).</summary>
     public void Dispose()
     {
         foreach (var t in _ropeTensors) Backend.Free(t);

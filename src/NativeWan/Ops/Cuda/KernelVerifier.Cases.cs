@@ -22,6 +22,7 @@ public sealed partial class KernelVerifier
         ["rmsnorm"] = (v, s) => v.RmsNorm(s),
         ["rope3d"] = (v, s) => v.Rope(s),
         ["attention"] = (v, s) => v.Attention(s),
+        ["gemm"] = (v, s) => v.GemmCases(s),
         ["linear_lora"] = (v, s) => v.LinearLora(s),
         ["flow_matching_loss"] = (v, s) => v.FlowMatching(s),
         ["adamw"] = (v, s) => v.AdamWCase(s),
@@ -384,8 +385,8 @@ public sealed partial class KernelVerifier
         if (_ops.Gemm is null) return;
         const int r = 64, i = 128, o = 96, rk = 8;
         const float sc = 0.75f;
-        string full = $"rows={r} in={i} out={o} rank={rk} scale={sc} y=bf16 cuBLASLt base";
-        s.Case("LinearForward/Backward (cuBLASLt + LoRA)", full, () =>
+        string full = $"rows={r} in={i} out={o} rank={rk} scale={sc} y=bf16 base: {_ops.Gemm.Name}";
+        s.Case("LinearForward/Backward (GEMM + LoRA)", full, () =>
         {
             var x = s.Rand((long)r * i); var wt = s.Rand((long)o * i, 0.1f); var bias = s.Rand(o, 0.1f);
             var a = s.Rand((long)rk * i, 0.1f); var b = s.Rand((long)o * rk, 0.1f);

@@ -144,6 +144,12 @@ internal sealed unsafe class EmulatorBackend : IKernelBackend, IDisposable
     public string Description => "host emulator";
     /// <summary>Launches run so far, by kernel name.</summary>
     public Dictionary<string, int> LaunchCounts { get; } = new(StringComparer.Ordinal);
+    /// <summary>Tensors allocated and not yet freed.</summary>
+    public int LiveCount => _live.Count;
+    /// <summary>Allocations made so far.</summary>
+    public int AllocationCount { get; private set; }
+    /// <summary>Wall time spent in launches so far, by kernel name (emulator profiling).</summary>
+    public Dictionary<string, TimeSpan> LaunchTimes { get; } = new(StringComparer.Ordinal);
 
     public GpuTensor Allocate(long elements, DType dtype, string what)
     {
@@ -153,6 +159,7 @@ internal sealed unsafe class EmulatorBackend : IKernelBackend, IDisposable
         NativeMemory.Fill((void*)b, (nuint)(bytes + 2 * Guard), GuardByte);
         ulong p = (ulong)(b + Guard);
         _live[p] = (b, bytes, what);
+        AllocationCount++;
         return new GpuTensor(p, elements, dtype);
     }
 
@@ -204,7 +211,9 @@ internal sealed unsafe class EmulatorBackend : IKernelBackend, IDisposable
         call.Pack(ref args);
         void** ptrs = stackalloc void*[Math.Max(1, args.Count)];
         args.WritePointers(ptrs);
+        long t0 = Stopwatch.GetTimestamp();
         int rc = CudaKernelEmulator.Launch(call.Kernel, call.Grid, call.Block, ptrs);
+        LaunchTimes[call.Kernel] = LaunchTimes.GetValueOrDefault(call.Kernel) + Stopwatch.GetElapsedTime(t0);
         if (rc != 0) throw new InvalidOperationException($"emulator rejected {call} (status {rc})");
         LaunchCounts[call.Kernel] = LaunchCounts.GetValueOrDefault(call.Kernel) + 1;
         foreach (var (p, a) in _live) CheckGuards(p, a, "by " + call.Kernel);

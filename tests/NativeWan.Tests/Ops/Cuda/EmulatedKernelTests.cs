@@ -25,7 +25,7 @@ public class EmulatedKernelTests
     {
         Assert.True(CudaKernelEmulator.Problem is null, CudaKernelEmulator.Problem);
         using var backend = new EmulatorBackend();
-        using var ops = new CudaOps(backend);
+        using var ops = new CudaOps(backend, new SimpleGemm(backend));
         var rows = new KernelVerifier(ops).Run(new[] { family });
         _out.WriteLine(VerifyReport.FormatTable(rows));
         Assert.NotEmpty(rows);

@@ -11,7 +11,7 @@ namespace NativeWan.Tests.Ops.Cuda;
 /// </summary>
 internal static class KernelPlanSamples
 {
-    public const int Rows = 5, Dim = 96, Heads = 3, Lq = 7, Lk = 11, KeyValid = 9, InF = 40, OutF = 24, Rank = 4, Count = 6;
+    public const int Rows = 5, Dim = 96, Heads = 3, Lq = 7, Lk = 11, KeyValid = 9, InF = 40, OutF = 24, Rank = 4, Count = 6, GemmM = 13, GemmK = 21;
     public const long N = 1000;
 
     /// <summary>Expected value of every size parameter, by its name in the kernel declarations.</summary>
@@ -19,6 +19,7 @@ internal static class KernelPlanSamples
     {
         ["rows"] = Rows, ["dim"] = Dim, ["heads"] = Heads, ["lq"] = Lq, ["lk"] = Lk, ["key_valid"] = KeyValid,
         ["in_f"] = InF, ["out_f"] = OutF, ["rank"] = Rank, ["count"] = Count, ["n"] = N,
+        ["m"] = GemmM, ["k"] = GemmK,
     };
 
     public static IEnumerable<KernelCall> All()
@@ -42,6 +43,10 @@ internal static class KernelPlanSamples
             yield return KernelPlans.SiluBackward(T(N, xt), T(N, xt), T(N, xt), N);
             yield return KernelPlans.LoraUp(T((long)Rows * OutF, xt), F(Rows * Rank), B(OutF * Rank), Rows, OutF, Rank, 0.5f);
             yield return KernelPlans.LoraGradInput(T((long)Rows * InF, xt), F(Rows * Rank), B(Rank * InF), Rows, InF, Rank, true);
+            // base GEMM (the n of a product is the sample's N)
+            yield return KernelPlans.GemmNT(T(GemmM * N, xt), B(GemmM * GemmK), B(N * GemmK), T(N, xt), GemmM, (int)N, GemmK, true);
+            yield return KernelPlans.GemmNN(T(GemmM * N, xt), B(GemmM * GemmK), B(GemmK * N), GemmM, (int)N, GemmK);
+            yield return KernelPlans.GemmTN(T(GemmM * N, xt), B(GemmK * GemmM), B(GemmK * N), GemmM, (int)N, GemmK);
         }
         yield return KernelPlans.ModulateForward(B(n2), B(n2), F(Dim), F(Dim), Rows, Dim);
         yield return KernelPlans.ModulateBackward(B(n2), B(n2), F(n2), Rows, Dim, Dim);

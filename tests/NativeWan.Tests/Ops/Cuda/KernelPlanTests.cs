@@ -23,7 +23,7 @@ public class KernelPlanTests
             {
                 var (kind, ctype, name) = sig.Params[i];
                 Assert.True(kind == call[i].Kind, $"{call.Kernel} parameter {i} '{ctype} {name}': plan passes {call[i].Kind}");
-                if (KernelPlanSamples.Sizes.TryGetValue(name, out long expected))
+                if (kind != KernelArgKind.Pointer && KernelPlanSamples.Sizes.TryGetValue(name, out long expected))
                     Assert.True(Convert.ToInt64(call[i].Value) == expected, $"{call.Kernel} parameter '{name}' got {call[i].Value}, expected {expected}");
                 if (kind == KernelArgKind.Pointer && !name.Contains("rstd") && !name.Contains("mean"))
                     Assert.True(call[i].Bits != 0 || IsOptional(call.Kernel, name), $"{call.Kernel}: required pointer '{name}' is null");
