@@ -49,7 +49,7 @@ public static class TrainCommand
         {
             var (args, warnings) = BuildArgs(o);
             foreach (var w in warnings) ui.Warning(w);
-            var job = TrainJob.Prepare(args, ui, stop);
+            using var job = TrainJob.Prepare(args, ui, stop);
             ui.Plan(job.Plan, args);
             var result = ui.Track(job.Plan.StartStep, job.Plan.MaxTrainSteps, () => job.Run(ui, stop));
             ui.Summary(result, job.Plan.MaxTrainSteps);

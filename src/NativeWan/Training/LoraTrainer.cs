@@ -94,9 +94,9 @@ public sealed class LoraTrainer
             }
             var noise = new float[item.Latent.Length];
             rng.FillGaussian(noise);
-            var r = expert.Dit.TrainStep(item.Latent, noise, item.Shape, level.Sigma, level.Timestep, item.Context, expert.Lora,
-                expert.Grads, item.Cond ?? default, new WanTrainOptions { GradientCheckpointing = _o.GradientCheckpointing, AccumulateGradients = micro > 0 });
-            lossSum += r.Loss;
+            float loss = expert.Engine.TrainStep(item, noise, level.Sigma, level.Timestep, expert.Lora, expert.Grads,
+                accumulate: micro > 0, checkpointing: _o.GradientCheckpointing);
+            lossSum += loss;
             ts.Add(level.Timestep);
         }
         if (_o.GradientAccumulationSteps > 1)
@@ -124,12 +124,7 @@ public sealed class LoraTrainer
                 rng.FillGaussian(noise);
                 float t = s * 1000f + 1f;
                 var e = ExpertFor(t);
-                var xt = new float[noise.Length];
-                for (int j = 0; j < xt.Length; j++) xt[j] = (1f - s) * item.Latent[j] + s * noise[j];
-                var pred = e.Dit.Forward(xt, item.Shape, t, item.Context, item.Cond ?? default, e.Lora);
-                double se = 0;
-                for (int j = 0; j < xt.Length; j++) { double d = pred[j] - (noise[j] - item.Latent[j]); se += d * d; }
-                sum += se / xt.Length;
+                sum += e.Engine.Loss(item, noise, s, t, e.Lora);
                 n++;
             }
         return sum / n;

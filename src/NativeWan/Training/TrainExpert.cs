@@ -36,14 +36,19 @@ public sealed class TrainExpert
     public IReadOnlyList<float[]> Parameters { get; }
     /// <summary>Gradient arrays parallel to <see cref="Parameters"/>.</summary>
     public IReadOnlyList<float[]> Gradients { get; }
+    /// <summary>Where the training step runs (CPU reference by default).</summary>
+    public IDitStepEngine Engine { get; }
 
-    TrainExpert(ExpertRole role, WanDit dit, LoraNetwork lora, LoraGradients grads, AdamW opt, IReadOnlyList<float[]> p, IReadOnlyList<float[]> g)
+    TrainExpert(ExpertRole role, WanDit dit, LoraNetwork lora, LoraGradients grads, AdamW opt, IReadOnlyList<float[]> p, IReadOnlyList<float[]> g,
+        IDitStepEngine? engine)
     {
         Role = role; Dit = dit; Lora = lora; Grads = grads; Optimizer = opt; Parameters = p; Gradients = g;
+        Engine = engine ?? new CpuStepEngine(dit);
     }
 
     /// <summary>An expert with its own LoRA, gradients and optimizer.</summary>
-    public static TrainExpert Create(ExpertRole role, WanDit dit, LoraNetwork lora, AdamWOptions adam)
+    /// <param name="engine">Where its steps run; null = the CPU reference on <paramref name="dit"/>.</param>
+    public static TrainExpert Create(ExpertRole role, WanDit dit, LoraNetwork lora, AdamWOptions adam, IDitStepEngine? engine = null)
     {
         var grads = new LoraGradients(lora);
         var p = new List<float[]>();
@@ -54,11 +59,12 @@ public sealed class TrainExpert
             p.Add(m.Down); p.Add(m.Up);
             g.Add(mg.DDown); g.Add(mg.DUp);
         }
-        return new TrainExpert(role, dit, lora, grads, new AdamW(p, adam), p, g);
+        return new TrainExpert(role, dit, lora, grads, new AdamW(p, adam), p, g, engine);
     }
 
     /// <summary>Another expert that shares this one's LoRA, gradients and optimizer (shared-LoRA dual-expert training).</summary>
-    public TrainExpert Sharing(ExpertRole role, WanDit dit) => new(role, dit, Lora, Grads, Optimizer, Parameters, Gradients);
+    public TrainExpert Sharing(ExpertRole role, WanDit dit, IDitStepEngine? engine = null) =>
+        new(role, dit, Lora, Grads, Optimizer, Parameters, Gradients, engine);
 
     /// <summary>File-name suffix of this expert's LoRA: <c>_high_noise</c>, <c>_low_noise</c> or empty.</summary>
     public string Suffix => Role switch { ExpertRole.HighNoise => "_high_noise", ExpertRole.LowNoise => "_low_noise", _ => "" };

@@ -27,7 +27,7 @@ public sealed record TrainResult(bool Interrupted, int Step, double? EvalStart, 
 /// caches, creates one LoRA per expert (or one shared), and runs <see cref="LoraTrainer"/> with metrics, intermediate
 /// saves, a resumable state and key-checked LoRA outputs.
 /// </summary>
-public sealed class TrainJob
+public sealed class TrainJob : IDisposable
 {
     /// <summary>Noise levels of the fixed evaluation set.</summary>
     public static readonly float[] EvaluationSigmas = [0.1f, 0.3f, 0.5f, 0.7f, 0.9f];
@@ -45,6 +45,15 @@ public sealed class TrainJob
     readonly string _singleName;
     double? _evalInitial;
     Generation.PreviewSampler? _preview;
+    Ops.Cuda.CudaSession? _cuda;
+
+    /// <summary>Releases the GPU session (<c>--device cuda</c>) and the device copies of the weights.</summary>
+    public void Dispose()
+    {
+        foreach (var e in Trainer.Experts) if (e.Engine is IDisposable d) d.Dispose();
+        _cuda?.Dispose();
+        _cuda = null;
+    }
 
     /// <summary>The trainer (state, experts).</summary>
     public LoraTrainer Trainer { get; }
@@ -181,18 +190,30 @@ public sealed class TrainJob
             if (args.NetworkWeights is { } nw) LoadInitialWeights(net, nw, observer);
             return net;
         }
+        // --device cuda: one CUDA session, each DiT's weights uploaded as bf16 (WanDitCuda); cpu: the float32 reference.
+        Ops.Cuda.CudaSession? cuda = null;
+        if (args.Device != "cpu")
+        {
+            int ordinal = args.Device.StartsWith("cuda:") ? int.Parse(args.Device[5..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            try { cuda = Ops.Cuda.CudaSession.Open(ordinal); }
+            catch (InvalidOperationException e) { throw new ArgumentException($"--device {args.Device}: {e.Message}", e); }
+            observer.Info($"device: {cuda.Device}, base GEMM {cuda.Gemm.Name}");
+        }
+        IDitStepEngine? Engine(WanDit dit) =>
+            cuda is null ? null : new CudaStepEngine(new Models.Wan.Cuda.WanDitCuda(dit, cuda.Backend, cuda.Gemm), cuda.Device);
         List<TrainExpert> experts;
         string singleName;
         if (dual)
         {
-            var h = TrainExpert.Create(ExpertRole.HighNoise, high.Dit, NewLora(high.Targets, initSeed), adam);
-            var l = args.SharedLora ? h.Sharing(ExpertRole.LowNoise, low.Dit) : TrainExpert.Create(ExpertRole.LowNoise, low.Dit, NewLora(low.Targets, initSeed ^ 1), adam);
+            var h = TrainExpert.Create(ExpertRole.HighNoise, high.Dit, NewLora(high.Targets, initSeed), adam, Engine(high.Dit));
+            var l = args.SharedLora ? h.Sharing(ExpertRole.LowNoise, low.Dit, Engine(low.Dit))
+                : TrainExpert.Create(ExpertRole.LowNoise, low.Dit, NewLora(low.Targets, initSeed ^ 1), adam, Engine(low.Dit));
             experts = [h, l];
             singleName = "both";
         }
         else
         {
-            experts = [TrainExpert.Create(ExpertRole.Single, low.Dit, NewLora(low.Targets, initSeed), adam)];
+            experts = [TrainExpert.Create(ExpertRole.Single, low.Dit, NewLora(low.Targets, initSeed), adam, Engine(low.Dit))];
             int b = (int)Math.Round(boundary * 1000);
             singleName = (args.MinTimestep ?? 0) >= b ? "high_noise" : (args.MaxTimestep ?? 1000) <= b ? "low_noise" : "both";
         }
@@ -260,7 +281,7 @@ public sealed class TrainJob
         };
         var modules = new HashSet<string>(low.Modules, StringComparer.Ordinal);
         if (dual) modules.IntersectWith(high.Modules);
-        var job = new TrainJob(args, data, trainer, plan, names, TrainMetadata.Build(run), modules, singleName, evalInitial);
+        var job = new TrainJob(args, data, trainer, plan, names, TrainMetadata.Build(run), modules, singleName, evalInitial) { _cuda = cuda };
         job._preview = LoadPreview(args, task, trainer, observer);
         return job;
     }

@@ -142,6 +142,9 @@ public sealed class TrainOptions
     [Option("gradient_checkpointing", HelpText = "Keep only block inputs and recompute in backward (less memory, slower).")]
     public bool GradientCheckpointing { get; set; }
 
+    [Option("device", HelpText = "cpu (default: the float32 reference) or cuda / cuda:N (the CUDA kernels; needs an NVIDIA driver and NVRTC).")]
+    public string? Device { get; set; }
+
     [Option("lora_format", HelpText = "musubi (default; lora_unet_* keys), comfy (diffusion_model.* lora_A/lora_B) or both (adds *_comfy.safetensors).")]
     public string? LoraFormat { get; set; }
 

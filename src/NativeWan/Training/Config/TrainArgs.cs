@@ -135,6 +135,8 @@ public sealed class TrainArgs
     [TrainArg("gradient_checkpointing")] public bool GradientCheckpointing { get; set; }
     /// <summary><c>--lora_format</c>: musubi (default), comfy or both.</summary>
     [TrainArg("lora_format")] public string LoraFormat { get; set; } = "musubi";
+    /// <summary><c>--device</c>: <c>cpu</c> (default; the float32 reference) or <c>cuda</c> / <c>cuda:N</c> (the CUDA kernels).</summary>
+    [TrainArg("device")] public string Device { get; set; } = "cpu";
     /// <summary><c>--save_precision</c>: float (default), fp16, bf16.</summary>
     [TrainArg("save_precision")] public string SavePrecision { get; set; } = "float";
     /// <summary><c>--no_metadata</c>: write only musubi's minimum metadata keys.</summary>
@@ -352,6 +354,12 @@ public sealed class TrainArgs
             case "max_train_steps" or "max_train_epochs" or "save_every_n_steps" or "save_every_n_epochs"
                 or "sample_every_n_steps" or "sample_every_n_epochs": return Positive(key, (int)v);
             case "seed": return (long)v >= 0 ? v : throw new FormatException("must be >= 0");
+            case "device":
+            {
+                var d = ((string)v).Trim().ToLowerInvariant();
+                return d == "cpu" || d == "cuda" || (d.StartsWith("cuda:") && int.TryParse(d[5..], out var ord) && ord >= 0) ? d
+                    : throw new FormatException($"unknown device '{v}' (cpu, cuda, cuda:N)");
+            }
             case "lora_format":
                 return ((string)v).Trim().ToLowerInvariant() is var f && f is "musubi" or "comfy" or "both" ? f
                     : throw new FormatException($"unknown lora_format '{v}' (musubi, comfy, both)");
