@@ -21,6 +21,8 @@ public sealed class CudaSession : IDisposable
     public CudaStream Stream { get; }
     /// <summary>Kernel launches and buffers.</summary>
     public CudaKernelBackend Backend { get; }
+    /// <summary>Kernel modules: fatbin, disk cache or NVRTC for <see cref="KernelLoader.Target"/>.</summary>
+    public KernelLoader Loader { get; }
     /// <summary>The base Linear products.</summary>
     public IGemm Gemm { get; }
     /// <summary>The device, e.g. "NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 79.1 GiB)".</summary>
@@ -28,14 +30,14 @@ public sealed class CudaSession : IDisposable
 
     readonly CublasLtGemm? _lt;
 
-    CudaSession(int ordinal, string kernelsDirectory, string? cacheDirectory)
+    CudaSession(int ordinal, string kernelsDirectory, string? cacheDirectory, bool rebuild)
     {
         Context = CudaContext.Create(ordinal);
         Pool = new CachingDeviceAllocator(new CudaDeviceMemoryBackend(Context), $"device {ordinal}");
         Stream = Context.CreateStream();
         Device = Context.Device.ToString();
-        var loader = new KernelLoader(Context, new KernelCompiler(kernelsDirectory, new KernelCache(cacheDirectory)));
-        Backend = new CudaKernelBackend(loader, Pool, Stream, Device);
+        Loader = new KernelLoader(Context, new KernelCompiler(kernelsDirectory, new KernelCache(cacheDirectory)));
+        Backend = new CudaKernelBackend(Loader, Pool, Stream, Device, rebuild);
         _lt = CublasLtGemm.IsAvailable ? new CublasLtGemm(Pool) : null;
         Gemm = _lt is null ? new SimpleGemm(Backend) : new CublasLtBaseGemm(_lt, Stream.Raw);
     }
@@ -43,8 +45,9 @@ public sealed class CudaSession : IDisposable
     /// <summary>Opens device <paramref name="ordinal"/> after checking driver, GPU, NVRTC and the kernels folder.</summary>
     /// <param name="kernelsDirectory">The <c>kernels/</c> folder; null = <see cref="KernelLocations.FindKernelsDirectory"/>.</param>
     /// <param name="cacheDirectory">Kernel cache; null = the default (~/.cache/nativewan/kernels).</param>
+    /// <param name="rebuild">Compile every module with NVRTC, skipping fatbins and the cache (verify-kernels --rebuild).</param>
     /// <exception cref="InvalidOperationException">No CUDA device, NVRTC or kernels folder: the message says which.</exception>
-    public static CudaSession Open(int ordinal = 0, string? kernelsDirectory = null, string? cacheDirectory = null)
+    public static CudaSession Open(int ordinal = 0, string? kernelsDirectory = null, string? cacheDirectory = null, bool rebuild = false)
     {
         if (!CudaAvailability.TryFindDevice(ordinal, out var problem))
             throw new InvalidOperationException($"no CUDA device: {problem}");
@@ -53,7 +56,7 @@ public sealed class CudaSession : IDisposable
         var dir = kernelsDirectory ?? KernelLocations.FindKernelsDirectory();
         if (dir is null || !Directory.Exists(dir))
             throw new InvalidOperationException($"kernels folder not found{(dir is null ? "" : $": {dir}")} (set {KernelLocations.KernelsVariable})");
-        return new CudaSession(ordinal, dir, cacheDirectory);
+        return new CudaSession(ordinal, dir, cacheDirectory, rebuild);
     }
 
     /// <inheritdoc/>

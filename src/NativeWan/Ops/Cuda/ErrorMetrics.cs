@@ -35,6 +35,29 @@ public static class ErrorMetrics
         double nmse = bad > 0 ? double.PositiveInfinity : err == 0 ? 0 : norm == 0 ? double.PositiveInfinity : err / norm;
         return new ErrorStats(nmse, maxAbs, actual.Length, bad);
     }
+
+    /// <summary>
+    /// max over i of |actual[i] − reference[i]| / |reference[i]| (float64): 0 for identical sequences, +∞ when a value is
+    /// NaN/±∞ where the reference is finite or when a reference value is 0 and the actual one is not; non-finite
+    /// reference values are skipped. Used for scalar results (a loss) and loss curves.
+    /// </summary>
+    /// <exception cref="ArgumentException">Different lengths.</exception>
+    public static double MaxRelativeError(ReadOnlySpan<double> actual, ReadOnlySpan<double> reference)
+    {
+        if (actual.Length != reference.Length)
+            throw new ArgumentException($"cannot compare {actual.Length} values with {reference.Length} reference values", nameof(actual));
+        double worst = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double a = actual[i], r = reference[i];
+            if (!double.IsFinite(r)) continue;
+            if (!double.IsFinite(a)) return double.PositiveInfinity;
+            double d = Math.Abs(a - r);
+            if (d == 0) continue;
+            worst = Math.Max(worst, r == 0 ? double.PositiveInfinity : d / Math.Abs(r));
+        }
+        return worst;
+    }
 }
 
 /// <summary>

@@ -46,4 +46,15 @@ public class ErrorMetricsTests
         Assert.False(NmseThresholds.Passes(ErrorMetrics.Compare(biased, x).Nmse, NmseThresholds.BFloat16));
         Assert.Throws<ArgumentException>(() => NmseThresholds.For(DType.F16));
     }
+
+    [Fact]
+    public void MaxRelativeErrorIsTheWorstElementRelativeToItsReference()
+    {
+        Assert.Equal(0.2, ErrorMetrics.MaxRelativeError([1.1, 4.0, -2.0], [1.0, 5.0, -2.0]), 12);   // 0.1, |4 − 5| / 5, 0
+        Assert.Equal(0, ErrorMetrics.MaxRelativeError([3.0, 0.0], [3.0, 0.0]));
+        Assert.Equal(double.PositiveInfinity, ErrorMetrics.MaxRelativeError([1e-9], [0.0]));
+        Assert.Equal(double.PositiveInfinity, ErrorMetrics.MaxRelativeError([double.NaN, 1.0], [1.0, 1.0]));
+        Assert.Equal(0, ErrorMetrics.MaxRelativeError([7.0, 1.0], [double.NaN, 1.0]));
+        Assert.Throws<ArgumentException>(() => ErrorMetrics.MaxRelativeError([1.0], [1.0, 2.0]));
+    }
 }

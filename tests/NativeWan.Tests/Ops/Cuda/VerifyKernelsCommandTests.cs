@@ -20,6 +20,16 @@ public class VerifyKernelsCommandTests
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
         Assert.False(doc.RootElement.GetProperty("passed").GetBoolean());
         Assert.Contains("no CUDA driver", doc.RootElement.GetProperty("error").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, doc.RootElement.GetProperty("gpu").ValueKind);
+        Assert.True(doc.RootElement.TryGetProperty("commit", out _));
+    }
+
+    [NoGpuFact]
+    public void StepChecksAreKnownOpNamesAndStillNeedAGpu()
+    {
+        var w = new StringWriter();
+        Assert.Equal(1, VerifyKernelsCommand.Run(new VerifyKernelsOptions { Ops = new[] { "dit-golden", "train-curve" } }, w));
+        Assert.StartsWith("verify-kernels: no CUDA device", w.ToString());
     }
 
     [Fact]
@@ -33,6 +43,8 @@ public class VerifyKernelsCommandTests
             Assert.Contains(f.Name, text);
             foreach (var k in f.Kernels) Assert.Contains(k.Name, text);
         }
+        Assert.Contains("dit-golden", text);
+        Assert.Contains("train-curve", text);
     }
 
     [Fact]
@@ -41,6 +53,29 @@ public class VerifyKernelsCommandTests
         var w = new StringWriter();
         Assert.Equal(2, VerifyKernelsCommand.Run(new VerifyKernelsOptions { Ops = new[] { "layernorm", "softmaxx" } }, w));
         Assert.Contains("unknown op family 'softmaxx' (known: patchify, unpatchify", w.ToString());
+        Assert.Contains("dit-golden, train-curve)", w.ToString());
+    }
+
+    [Fact]
+    public void CurveStepsBelowOneIsAUsageError()
+    {
+        var w = new StringWriter();
+        Assert.Equal(2, VerifyKernelsCommand.Run(new VerifyKernelsOptions { CurveSteps = 0 }, w));
+        Assert.Contains("--curve-steps must be at least 1", w.ToString());
+    }
+
+    [Fact]
+    public void CommitComesFromTheEnvironmentVariableFirst()
+    {
+        var old = Environment.GetEnvironmentVariable(VerifyEnvironment.CommitVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(VerifyEnvironment.CommitVariable, " 0123abcd ");
+            Assert.Equal("0123abcd", VerifyEnvironment.FindCommit());
+            Assert.Equal("0123abcd", VerifyEnvironment.Collect("GPU").Commit);
+            Assert.Equal("GPU", VerifyEnvironment.Collect("GPU").Gpu);
+        }
+        finally { Environment.SetEnvironmentVariable(VerifyEnvironment.CommitVariable, old); }
     }
 
     [Fact]

@@ -23,11 +23,11 @@ public sealed class WanDitCudaEmulatorTests(ITestOutputHelper output)
     public void TrainStep_MatchesGoldenAndCpuWithinBf16Rounding(string file)
     {
         NeedEmulator();
-        using var c = GoldenTrainCase.Open(file);
+        using var c = GoldenCases.Open(file);
         using var backend = new EmulatorBackend();
         using var dit = new WanDitCuda(c.Dit, backend, new SimpleGemm(backend), separateAllocations: true);
         var sw = Stopwatch.StartNew();
-        GoldenStepCheck.Run(c, dit, output, $"{file} (emulator, tiled GEMM)");
+        GoldenStepAssert.Run(c, dit, output, $"{file} (emulator, tiled GEMM)");
         output.WriteLine($"{file}: emulated step + CPU step {sw.Elapsed.TotalSeconds:F1} s, {backend.LaunchCounts.Values.Sum()} launches of {backend.LaunchCounts.Count} kernels");
         foreach (var k in new[] { "nw_gemm_nt_bf16_bf16", "nw_gemm_nn_bf16_bf16", "nw_lora_grad_down_bf16", "nw_attention_bwd_dkdv_d" + c.Dit.Config.HeadDim + "_bf16", "nw_rope3d_bwd_bf16" })
             Assert.True(backend.LaunchCounts.ContainsKey(k), $"{k} never launched");
@@ -37,7 +37,7 @@ public sealed class WanDitCudaEmulatorTests(ITestOutputHelper output)
     public void TrainStep_CheckpointedEqualsKeepAll(string file)
     {
         NeedEmulator();
-        using var c = GoldenTrainCase.Open(file);
+        using var c = GoldenCases.Open(file);
         using var backend = new EmulatorBackend();
         using var dit = new WanDitCuda(c.Dit, backend, new SimpleGemm(backend), separateAllocations: true);
         string attn = $"nw_attention_fwd_d{c.Dit.Config.HeadDim}_bf16";
@@ -71,7 +71,7 @@ public sealed class WanDitCudaEmulatorTests(ITestOutputHelper output)
     public void TrainStep_AllocatesOnePlanOnceAndAccumulates()
     {
         NeedEmulator();
-        using var c = GoldenTrainCase.Open("dit_t2v.safetensors");
+        using var c = GoldenCases.Open("dit_t2v.safetensors");
         using var backend = new EmulatorBackend();
         using var dit = new WanDitCuda(c.Dit, backend, new SimpleGemm(backend));
         Assert.Equal(1, backend.AllocationCount);                     // the weights: one arena
@@ -103,7 +103,7 @@ public sealed class WanDitCudaEmulatorTests(ITestOutputHelper output)
     public void TrainStep_SequencePaddingLeavesTheResultUnchanged()
     {
         NeedEmulator();
-        using var c = GoldenTrainCase.Open("dit_t2v.safetensors");
+        using var c = GoldenCases.Open("dit_t2v.safetensors");
         using var backend = new EmulatorBackend();
         using var dit = new WanDitCuda(c.Dit, backend, new SimpleGemm(backend), separateAllocations: true);
         var cfg = c.Dit.Config;

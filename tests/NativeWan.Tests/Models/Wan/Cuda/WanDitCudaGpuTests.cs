@@ -37,9 +37,9 @@ public sealed class WanDitCudaGpuTests(ITestOutputHelper output)
         using var lt = gemmKind == "cublaslt" ? new CublasLtGemm(pool) : null;
         IGemm gemm = lt is null ? new SimpleGemm(backend) : new CublasLtBaseGemm(lt, stream.Raw);
 
-        using var c = GoldenTrainCase.Open(file);
+        using var c = GoldenCases.Open(file);
         using var dit = new WanDitCuda(c.Dit, backend, gemm);
-        GoldenStepCheck.Run(c, dit, output, $"{file} ({backend.Description}, {gemm.Name})");
+        GoldenStepAssert.Run(c, dit, output, $"{file} ({backend.Description}, {gemm.Name})");
 
         // time of one checkpointed step without optional outputs (warm: modules loaded, plan allocated)
         var grads = new LoraGradients(c.Lora);

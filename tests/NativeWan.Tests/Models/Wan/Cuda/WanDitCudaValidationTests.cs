@@ -15,7 +15,7 @@ public sealed class WanDitCudaValidationTests
 {
     static (GoldenTrainCase C, EmulatorBackend Backend, WanDitCuda Dit) Make()
     {
-        var c = GoldenTrainCase.Open("dit_t2v.safetensors");
+        var c = GoldenCases.Open("dit_t2v.safetensors");
         var backend = new EmulatorBackend();
         return (c, backend, new WanDitCuda(c.Dit, backend, new SimpleGemm(backend)));
     }
