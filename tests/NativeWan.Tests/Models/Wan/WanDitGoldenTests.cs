@@ -83,7 +83,7 @@ public sealed class WanDitGoldenTests(ITestOutputHelper output)
     public void Forward_WithLora_MatchesGolden(string file)
     {
         using var c = Open(file);
-        var lora = GoldenLoraLoader.Load(c.Src, c.Dit);
+        var lora = NativeWan.Models.Wan.Cuda.GoldenTrainCase.LoadLora(c.Src, c.Dit);
         var y = c.Dit.Forward(c.F("in.x"), c.Shape, c.F("in.t")[0], c.F("in.context"), c.Cond, lora);
         CheckOutput("out.y_lora", y, c.F("out.y_lora"));
         // the LoRA must matter: the base output differs from the LoRA output by far more than the tolerance
@@ -94,7 +94,7 @@ public sealed class WanDitGoldenTests(ITestOutputHelper output)
     public void Forward_LoraSavedAndReloadedInEitherFormat_GivesIdenticalOutput(string file)
     {
         using var c = Open(file);
-        var lora = GoldenLoraLoader.Load(c.Src, c.Dit);
+        var lora = NativeWan.Models.Wan.Cuda.GoldenTrainCase.LoadLora(c.Src, c.Dit);
         var want = c.Dit.Forward(c.F("in.x"), c.Shape, c.F("in.t")[0], c.F("in.context"), c.Cond, lora);
         var dir = Directory.CreateTempSubdirectory("nw-lora-").FullName;
         try
@@ -116,7 +116,7 @@ public sealed class WanDitGoldenTests(ITestOutputHelper output)
     public void Forward_SequencePadding_DoesNotChangeOutput(string file)
     {
         using var c = Open(file);
-        var lora = GoldenLoraLoader.Load(c.Src, c.Dit);
+        var lora = NativeWan.Models.Wan.Cuda.GoldenTrainCase.LoadLora(c.Src, c.Dit);
         int L = c.Shape.Frames * c.Shape.Height * c.Shape.Width / 4;
         var a = c.Dit.Forward(c.F("in.x"), c.Shape, c.F("in.t")[0], c.F("in.context"), c.Cond, lora);
         var b = c.Dit.Forward(c.F("in.x"), c.Shape, c.F("in.t")[0], c.F("in.context"), c.Cond, lora, seqLen: L + 70);
@@ -129,7 +129,7 @@ public sealed class WanDitGoldenTests(ITestOutputHelper output)
     public void TrainStep_MatchesLossAndEveryGradient(string file)
     {
         using var c = Open(file);
-        var lora = GoldenLoraLoader.Load(c.Src, c.Dit);
+        var lora = NativeWan.Models.Wan.Cuda.GoldenTrainCase.LoadLora(c.Src, c.Dit);
         var grads = new LoraGradients(lora);
         var r = Train(c, lora, grads, checkpoint: true);
 
@@ -145,7 +145,7 @@ public sealed class WanDitGoldenTests(ITestOutputHelper output)
         foreach (var t in c.Src.Tensors.Where(t => t.Name.StartsWith("grad.lora_unet_")))
         {
             var key = t.Name["grad.".Length..];
-            var g = grads.Modules.Single(m => key.StartsWith(GoldenLoraLoader.KeyOf(m.Module.ModulePath) + ".lora_"));
+            var g = grads.Modules.Single(m => key.StartsWith(NativeWan.Models.Wan.Cuda.GoldenTrainCase.LoraKeyOf(m.Module.ModulePath) + ".lora_"));
             var got = key.EndsWith(".lora_down.weight") ? g.DDown : key.EndsWith(".lora_up.weight") ? g.DUp
                 : throw new InvalidOperationException(key);
             worstRel = Math.Max(worstRel, CheckGradient(t.Name, got, c.F(t.Name), quiet: true));
@@ -175,7 +175,7 @@ public sealed class WanDitGoldenTests(ITestOutputHelper output)
     public void TrainStep_CheckpointedEqualsKeepAll(string file)
     {
         using var c = Open(file);
-        var lora = GoldenLoraLoader.Load(c.Src, c.Dit);
+        var lora = NativeWan.Models.Wan.Cuda.GoldenTrainCase.LoadLora(c.Src, c.Dit);
         var g1 = new LoraGradients(lora);
         var g2 = new LoraGradients(lora);
         var a = Train(c, lora, g1, checkpoint: true);
