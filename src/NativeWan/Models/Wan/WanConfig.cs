@@ -117,6 +117,31 @@ public sealed record WanConfig
         };
     }
 
+    /// <summary>
+    /// Checks one step's inputs against this model (shared by the CPU reference and the CUDA path): the latent has
+    /// <see cref="OutDim"/> channels and whole patches, y has <see cref="CondChannels"/> × F × H × W elements (none for
+    /// T2V), the context is [rows, text_dim] with 1 ≤ rows ≤ <see cref="TextLen"/>. Returns the context rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The first input that does not fit, with what was expected.</exception>
+    public int ValidateInputs(LatentShape shape, ReadOnlySpan<float> context, ReadOnlySpan<float> cond)
+    {
+        if (shape.Channels + CondChannels != InDim || shape.Channels != OutDim)
+            throw new ArgumentException($"latent has {shape.Channels} channels; this {ModelType} model takes {OutDim}", nameof(shape));
+        var (pt, ph, pw) = PatchSize;
+        if (shape.Frames % pt != 0 || shape.Height % ph != 0 || shape.Width % pw != 0)
+            throw new ArgumentException($"latent {shape} is not a whole number of ({pt}, {ph}, {pw}) patches", nameof(shape));
+        long condNeed = (long)CondChannels * shape.Frames * shape.Height * shape.Width;
+        if (cond.Length != condNeed)
+            throw new ArgumentException(CondChannels == 0
+                ? $"this {ModelType} model takes no conditioning y, got {cond.Length} elements"
+                : $"the {ModelType} model needs y [{CondChannels}, {shape.Frames}, {shape.Height}, {shape.Width}] ({condNeed} elements), got {cond.Length}", nameof(cond));
+        if (context.Length % TextDim != 0 || context.Length == 0)
+            throw new ArgumentException($"context has {context.Length} elements, not a positive multiple of text_dim {TextDim}", nameof(context));
+        int rows = context.Length / TextDim;
+        if (rows > TextLen) throw new ArgumentException($"context has {rows} rows, more than text_len {TextLen}", nameof(context));
+        return rows;
+    }
+
     static long[] Shape(ITensorSource src, string name, int rank)
     {
         var s = src.Get(name).Shape;

@@ -96,17 +96,7 @@ public sealed partial class WanDit
         var cfg = Config;
         int d = cfg.Dim;
         if (latent.Length != shape.Elements) throw new ArgumentException($"latent has {latent.Length} elements but shape {shape} needs {shape.Elements}", nameof(latent));
-        if (shape.Channels + cfg.CondChannels != cfg.InDim || shape.Channels != cfg.OutDim)
-            throw new ArgumentException($"latent has {shape.Channels} channels; this {cfg.ModelType} model takes {cfg.OutDim}", nameof(shape));
-        long condNeed = (long)cfg.CondChannels * shape.Frames * shape.Height * shape.Width;
-        if (cond.Length != condNeed)
-            throw new ArgumentException(cfg.CondChannels == 0
-                ? $"this {cfg.ModelType} model takes no conditioning y, got {cond.Length} elements"
-                : $"the {cfg.ModelType} model needs y [{cfg.CondChannels}, {shape.Frames}, {shape.Height}, {shape.Width}] ({condNeed} elements), got {cond.Length}", nameof(cond));
-        if (context.Length % cfg.TextDim != 0 || context.Length == 0)
-            throw new ArgumentException($"context has {context.Length} elements, not a positive multiple of text_dim {cfg.TextDim}", nameof(context));
-        int ctxRows = context.Length / cfg.TextDim;
-        if (ctxRows > cfg.TextLen) throw new ArgumentException($"context has {ctxRows} rows, more than text_len {cfg.TextLen}", nameof(context));
+        int ctxRows = cfg.ValidateInputs(shape, context, cond);
 
         var (pt, ph, pw) = cfg.PatchSize;
         var inGeo = new PatchGeometry(cfg.InDim, shape.Frames, shape.Height, shape.Width, pt, ph, pw);

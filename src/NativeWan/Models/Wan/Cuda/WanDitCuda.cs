@@ -95,7 +95,7 @@ public sealed partial class WanDitCuda : IDisposable
         int n = checked((int)shape.Elements);
         if (x0.Length != n) throw new ArgumentException($"x0 has {x0.Length} elements, shape {shape} needs {n}", nameof(x0));
         if (noise.Length != n) throw new ArgumentException($"noise has {noise.Length} elements, shape {shape} needs {n}", nameof(noise));
-        int ctxRows = ValidateInputs(shape, context, cond);
+        int ctxRows = cfg.ValidateInputs(shape, context, cond);
         var inGeo = WanCudaBuffers.InGeometry(cfg, shape);
         var outGeo = WanCudaBuffers.OutGeometry(cfg, shape);
         int L = inGeo.Tokens, S = options.SeqLen ?? L;
@@ -164,27 +164,6 @@ public sealed partial class WanDitCuda : IDisposable
             dx0 = new float[n]; _backend.Download<float>(dx0, b.DX0);
         }
         return new WanCudaStepResult(loss[0], pred, dxt, dx0);
-    }
-
-    /// <summary>The CPU reference's input checks; returns the context row count.</summary>
-    int ValidateInputs(LatentShape shape, ReadOnlySpan<float> context, ReadOnlySpan<float> cond)
-    {
-        var cfg = Config;
-        if (shape.Channels + cfg.CondChannels != cfg.InDim || shape.Channels != cfg.OutDim)
-            throw new ArgumentException($"latent has {shape.Channels} channels; this {cfg.ModelType} model takes {cfg.OutDim}", nameof(shape));
-        var (pt, ph, pw) = cfg.PatchSize;
-        if (shape.Frames % pt != 0 || shape.Height % ph != 0 || shape.Width % pw != 0)
-            throw new ArgumentException($"latent {shape} is not a whole number of ({pt}, {ph}, {pw}) patches", nameof(shape));
-        long condNeed = (long)cfg.CondChannels * shape.Frames * shape.Height * shape.Width;
-        if (cond.Length != condNeed)
-            throw new ArgumentException(cfg.CondChannels == 0
-                ? $"this {cfg.ModelType} model takes no conditioning y, got {cond.Length} elements"
-                : $"the {cfg.ModelType} model needs y [{cfg.CondChannels}, {shape.Frames}, {shape.Height}, {shape.Width}] ({condNeed} elements), got {cond.Length}", nameof(cond));
-        if (context.Length % cfg.TextDim != 0 || context.Length == 0)
-            throw new ArgumentException($"context has {context.Length} elements, not a positive multiple of text_dim {cfg.TextDim}", nameof(context));
-        int rows = context.Length / cfg.TextDim;
-        if (rows > cfg.TextLen) throw new ArgumentException($"context has {rows} rows, more than text_len {cfg.TextLen}", nameof(context));
-        return rows;
     }
 
     /// <summary>
