@@ -32,24 +32,6 @@ public static partial class CacheFiles
     public static string TextPath(string cacheDirectory, string itemKey) =>
         Path.Combine(cacheDirectory, $"{Path.GetFileNameWithoutExtension(itemKey + ".x")}_{Architecture}_te.safetensors");
 
-    /// <summary>
-    /// SHA-256 (hex) of the source file's bytes and a settings string (bucket, frames, model file, flags): a cache whose
-    /// stored hash equals this is up to date.
-    /// </summary>
-    public static string SourceHash(string sourceFile, string settings)
-    {
-        using var sha = SHA256.Create();
-        using (var fs = File.OpenRead(sourceFile))
-        {
-            var buf = new byte[1 << 20];
-            int n;
-            while ((n = fs.Read(buf)) > 0) sha.TransformBlock(buf, 0, n, null, 0);
-        }
-        var s = Encoding.UTF8.GetBytes("\n" + settings);
-        sha.TransformFinalBlock(s, 0, s.Length);
-        return Convert.ToHexString(sha.Hash!).ToLowerInvariant();
-    }
-
     /// <summary>File-name pattern of every latent cache in a directory (musubi's <c>*_{arch}.safetensors</c> glob).</summary>
     public const string LatentFilePattern = "*_" + Architecture + ".safetensors";
 
@@ -65,9 +47,9 @@ public static partial class CacheFiles
     }
 
     /// <summary>
-    /// SHA-256 (hex) of a source file's digest (<see cref="FileDigest"/>) and a settings string: lets several caches
-    /// made from one file (the frame windows of a video) share one read of it. Not equal to
-    /// <see cref="SourceHash(string, string)"/> of the same file; a cacher must use one form consistently.
+    /// SHA-256 (hex) of a source file's digest (<see cref="FileDigest"/>) and a settings string (bucket, frames, model
+    /// file, flags): a cache whose stored hash equals this is up to date. Several caches made from one file (the frame
+    /// windows of a video) share one read of it.
     /// </summary>
     public static string SourceHash(ReadOnlySpan<byte> fileDigest, string settings)
     {

@@ -64,11 +64,11 @@ public sealed class CacheFilesTests : IDisposable
     {
         var f = Path.Combine(_dir, "src.bin");
         File.WriteAllBytes(f, [1, 2, 3]);
-        var a = CacheFiles.SourceHash(f, "bucket=16x16");
-        Assert.Equal(a, CacheFiles.SourceHash(f, "bucket=16x16"));
-        Assert.NotEqual(a, CacheFiles.SourceHash(f, "bucket=32x16"));
+        var a = CacheFiles.SourceHash(CacheFiles.FileDigest(f), "bucket=16x16");
+        Assert.Equal(a, CacheFiles.SourceHash(CacheFiles.FileDigest(f), "bucket=16x16"));
+        Assert.NotEqual(a, CacheFiles.SourceHash(CacheFiles.FileDigest(f), "bucket=32x16"));
         File.WriteAllBytes(f, [1, 2, 4]);
-        Assert.NotEqual(a, CacheFiles.SourceHash(f, "bucket=16x16"));
+        Assert.NotEqual(a, CacheFiles.SourceHash(CacheFiles.FileDigest(f), "bucket=16x16"));
     }
 
     [Fact]
